@@ -1,0 +1,1 @@
+"""Pure check functions, one per criterion: ``check(service) -> Verdict``. No pytest in here."""

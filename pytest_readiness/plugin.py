@@ -1,0 +1,161 @@
+"""pytest hooks: translate between pytest and the plain readiness core. Kept thin on purpose."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Generator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from . import outcomes
+from .config import StackConfig, load_config
+from .context import Service, Stack
+from .errors import InputError
+from .levels import CRITERION_LEVELS, LEVELS
+from .units import parse_timestamp
+
+STACK_KEY = pytest.StashKey[Stack]()
+CRITERIA_KEY = pytest.StashKey[dict[str, str]]()
+MARKER_HELP = (
+    "readiness(id, level, critical=False): a readiness criterion; id 'family.name', level L1..L3. "
+    "The test takes the `service` fixture and runs once per service in services.yaml."
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("readiness", "production-readiness scorecard (pytest-readiness)")
+    group.addoption("--readiness", action="store_true", default=False,
+                    help="run the readiness checklist over every service in services.yaml and print the scorecard")
+    group.addoption("--readiness-config", metavar="PATH", default=None,
+                    help="services.yaml to read (default: ini readiness_config, else ./services.yaml)")
+    group.addoption("--readiness-now", metavar="ISO8601", default=None,
+                    help="evaluation time for freshness checks, e.g. 2026-02-27T12:00:00Z (default: now)")
+    group.addoption("--readiness-offline", action="store_true", default=False,
+                    help="do not probe the running stack: live parts are 'not observed'")
+    group.addoption("--readiness-target", metavar="LEVEL", default=None, choices=LEVELS,
+                    help="raise every service's target to at least LEVEL (L0..L3)")
+    group.addoption("--readiness-json", metavar="PATH", default=None,
+                    help="write every result, level, gap and the checkpoint as JSON to PATH")
+    parser.addini("readiness_config", "services.yaml path, relative to the rootdir", default="services.yaml")
+    parser.addini("readiness_half_step", "share of next-level criteria that makes a half level (0..1)",
+                  default="0.5")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+    config.stash[CRITERIA_KEY] = {}
+    if not config.getoption("readiness"):
+        return
+    stack = _load_stack(config)
+    config.stash[STACK_KEY] = stack
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args = _checklist_args(config, stack.config)
+    if not hasattr(config, "workerinput"):
+        from .reporter import ScorecardReporter
+
+        config.pluginmanager.register(ScorecardReporter(config, stack), "readiness-scorecard")
+
+
+def _config_path(config: pytest.Config) -> Path:
+    option = config.getoption("readiness_config")
+    if option:
+        return Path(config.invocation_params.dir, option)
+    return Path(config.rootpath, str(config.getini("readiness_config")))
+
+
+def _load_stack(config: pytest.Config) -> Stack:
+    """services.yaml and the compose files it names; any bad input is a usage error (exit 4)."""
+    now_text = config.getoption("readiness_now")
+    try:
+        now = parse_timestamp(now_text) if now_text else datetime.now(UTC)
+    except ValueError:
+        raise pytest.UsageError(f"--readiness-now: {now_text!r} is not an ISO 8601 time "
+                                "(write e.g. 2026-02-27T12:00:00Z)") from None
+    try:
+        half = float(str(config.getini("readiness_half_step")))
+    except ValueError:
+        half = -1.0
+    if not 0 < half <= 1:
+        raise pytest.UsageError("ini readiness_half_step: must be a number in (0, 1], e.g. 0.5")
+    try:
+        stack_config = load_config(_config_path(config))
+        offline = bool(config.getoption("readiness_offline"))
+        stack = Stack(stack_config, now=now, offline=offline, target_override=config.getoption("readiness_target"))
+        stack.compose  # noqa: B018 - load (and validate) the compose files once, before any test
+        outcomes.validate_references(stack_config)
+    except InputError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    return stack
+
+
+def _checklist_args(config: pytest.Config, stack_config: StackConfig) -> list[str]:
+    """What --readiness collects when no paths are given: the built-in checklist, the stack's own
+    criteria folders, and readiness test files beside services.yaml (not its subfolders)."""
+    import readiness_tests
+
+    here = stack_config.path.parent
+    patterns = [str(p) for p in config.getini("python_files")]
+    local = sorted({f for pat in patterns for f in glob.glob(os.path.join(glob.escape(str(here)), pat))})
+    builtin = str(Path(readiness_tests.__file__).parent)
+    own = [str(stack_config.resolve(p)) for p in stack_config.stack_paths("criteria")]
+    return [builtin, *own, *local]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    marker = metafunc.definition.get_closest_marker("readiness")
+    if marker is None:
+        return
+    criterion = outcomes.criterion_from_marker(marker, metafunc.definition.nodeid)
+    seen = metafunc.config.stash[CRITERIA_KEY]
+    where = metafunc.definition.nodeid
+    if seen.setdefault(criterion.id, where) != where:
+        raise pytest.Collector.CollectError(
+            f"{where}: readiness id {criterion.id!r} is already used by {seen[criterion.id]}; ids must be unique")
+    stack = metafunc.config.stash.get(STACK_KEY, None)
+    if stack is None:
+        return
+    if "_readiness_service" not in metafunc.fixturenames:
+        raise pytest.Collector.CollectError(
+            f"{where}: a readiness criterion must take the `service` fixture")
+    names = [s.name for s in stack.config.services]
+    metafunc.parametrize("_readiness_service", names, ids=names, indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With --readiness only criteria run; without it, criteria stay out of the way."""
+    active = STACK_KEY in config.stash
+    keep, drop = [], []
+    for item in items:
+        is_criterion = item.get_closest_marker("readiness") is not None
+        (keep if is_criterion == active else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture
+def _readiness_service(request: pytest.FixtureRequest) -> str:
+    """The service name this criterion runs for (parametrized by pytest_generate_tests)."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def service(request: pytest.FixtureRequest, _readiness_service: str) -> Service:
+    """The service under evaluation: its declaration, artifacts, clock, and evidence list."""
+    stack = request.config.stash.get(STACK_KEY, None)
+    if stack is None:
+        pytest.skip("readiness criteria run only with --readiness")
+    return Service(stack, stack.config.service(_readiness_service))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    stack = item.config.stash.get(STACK_KEY, None)
+    if stack is not None:
+        outcomes.attach_result(item, call, report, stack)
+    return report

@@ -1,0 +1,153 @@
+"""What a criterion concludes about one service: an outcome, a reason a person can act on, evidence."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class Outcome(enum.StrEnum):
+    """The contract's outcome words; only PASSED and WAIVED count towards a level."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"
+    NOT_OBSERVED = "not_observed"
+    WAIVED = "waived"
+    NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def counts_as_passed(self) -> bool:
+        return self in (Outcome.PASSED, Outcome.WAIVED)
+
+    @property
+    def applicable(self) -> bool:
+        return self is not Outcome.NOT_APPLICABLE
+
+
+class Scope(enum.StrEnum):
+    """Which part of a criterion decided it; STATIC_ONLY flags a live part that was not observed."""
+
+    STATIC = "static"
+    LIVE = "live"
+    STATIC_AND_LIVE = "static+live"
+    STATIC_ONLY = "static only"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One place a person can open to see why: ``file:line``, a URL, a container or a report field."""
+
+    location: str
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"location": self.location, "detail": self.detail}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Evidence:
+        return cls(str(raw.get("location", "")), str(raw.get("detail", "")))
+
+    def __str__(self) -> str:
+        return f"{self.location} ({self.detail})" if self.detail else self.location
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a pure check function returns; the criterion test turns it into a pytest outcome."""
+
+    outcome: Outcome
+    reason: str
+    evidence: tuple[Evidence, ...] = ()
+    scope: Scope = Scope.STATIC
+
+    @classmethod
+    def passed(cls, reason: str, *evidence: Evidence, scope: Scope = Scope.STATIC) -> Verdict:
+        return cls(Outcome.PASSED, reason, evidence, scope)
+
+    @classmethod
+    def failed(cls, reason: str, *evidence: Evidence, scope: Scope = Scope.STATIC) -> Verdict:
+        return cls(Outcome.FAILED, reason, evidence, scope)
+
+    @classmethod
+    def not_applicable(cls, reason: str, *evidence: Evidence) -> Verdict:
+        return cls(Outcome.NOT_APPLICABLE, reason, evidence)
+
+    @classmethod
+    def not_observed(cls, reason: str, *evidence: Evidence, scope: Scope = Scope.LIVE) -> Verdict:
+        return cls(Outcome.NOT_OBSERVED, reason, evidence, scope)
+
+
+@dataclass
+class CriterionResult:
+    """A criterion's result for one service, as carried on reports and written to JSON."""
+
+    service: str
+    criterion: str
+    level: str
+    outcome: Outcome
+    reason: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+    critical: bool = False
+    scope: str = Scope.STATIC.value
+    nodeid: str = ""
+    title: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "criterion": self.criterion,
+            "level": self.level,
+            "outcome": self.outcome.value,
+            "reason": self.reason,
+            "evidence": [e.to_dict() for e in self.evidence],
+            "critical": self.critical,
+            "scope": self.scope,
+            "nodeid": self.nodeid,
+            "title": self.title,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> CriterionResult:
+        return cls(
+            service=str(raw["service"]),
+            criterion=str(raw["criterion"]),
+            level=str(raw["level"]),
+            outcome=Outcome(raw["outcome"]),
+            reason=str(raw.get("reason", "")),
+            evidence=[Evidence.from_dict(e) for e in raw.get("evidence", [])],
+            critical=bool(raw.get("critical", False)),
+            scope=str(raw.get("scope", Scope.STATIC.value)),
+            nodeid=str(raw.get("nodeid", "")),
+            title=str(raw.get("title", "")),
+        )
+
+
+class CriterionOutcome(Exception):  # noqa: N818 - these are outcomes, not errors
+    """Raised inside a criterion to end it with an outcome other than pass/fail."""
+
+    outcome: Outcome = Outcome.FAILED
+
+    def __init__(self, reason: str, *evidence: Evidence) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.evidence = evidence
+
+
+class CriterionFailed(CriterionOutcome, AssertionError):
+    """The criterion looked and found a gap."""
+
+    outcome = Outcome.FAILED
+
+
+class NotApplicable(CriterionOutcome):
+    """The criterion does not apply to this service (shown as N/A with the reason)."""
+
+    outcome = Outcome.NOT_APPLICABLE
+
+
+class NotObserved(CriterionOutcome):
+    """The evidence could not be observed (offline, engine unreachable); never counts as passed."""
+
+    outcome = Outcome.NOT_OBSERVED

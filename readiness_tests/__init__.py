@@ -1,0 +1,1 @@
+"""The built-in readiness checklist: one test function per criterion, parametrized over services."""
