@@ -154,17 +154,18 @@ def display_path(path: Path | str) -> str:
 def _schema_error_line(doc: MarkedDocument, error: jsonschema.ValidationError) -> tuple[int, str, str]:
     keys: KeyPath = tuple(error.absolute_path)
     message = error.message
+    schema = error.schema if isinstance(error.schema, dict) else {}
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
+        allowed = set(schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in allowed)
         if extra:
             keys = (*keys, extra[0])
             message = f"unknown field '{extra[0]}' (allowed: {', '.join(sorted(allowed))})"
     elif error.validator == "enum":
-        message = f"{error.instance!r} is not one of {', '.join(map(str, error.validator_value))}"
+        message = f"{error.instance!r} is not one of {', '.join(str(v) for v in schema.get('enum', []))}"
     elif error.validator == "required":
         message = f"{message}; add it"
-    elif error.validator == "pattern" and "duration" in json.dumps(error.schema):
+    elif error.validator == "pattern" and "ms|s|m|h|d|w" in json.dumps(schema):
         message = f"{error.instance!r} is not a duration; write e.g. 10m, 1h30m, 7d"
     return doc.line_of(keys), dotted(keys) or "(top level)", message
 
@@ -208,47 +209,92 @@ def _build(path: Path, shown: str, doc: MarkedDocument) -> StackConfig:
     stack = data["stack"]
     root = (path.parent / stack["root"]).resolve()
     if not root.is_dir():
-        raise ConfigError(shown, doc.line_of(("stack", "root")), f"folder {stack['root']!r} does not exist", "stack.root")
+        raise ConfigError(
+            shown, doc.line_of(("stack", "root")), f"folder {stack['root']!r} does not exist", "stack.root"
+        )
     default_owner = stack.get("default_owner", "")
     services: list[ServiceSpec] = []
     names: dict[str, int] = {}
     for i, raw in enumerate(data["services"]):
         name = raw["name"]
         if name in names:
-            raise ConfigError(shown, doc.line_of(("services", i, "name")),
-                              f"duplicate service name {name!r} (first at services[{names[name]}])", f"services[{i}].name")
+            raise ConfigError(
+                shown,
+                doc.line_of(("services", i, "name")),
+                f"duplicate service name {name!r} (first at services[{names[name]}])",
+                f"services[{i}].name",
+            )
         names[name] = i
-        services.append(ServiceSpec(
-            name=name, kind=raw["kind"], target=raw["target"], owner=raw.get("owner", default_owner),
-            title=raw.get("title", name), compose_services=tuple(raw.get("compose_services", ())),
-            index=i, where=at("services", i), raw=raw,
-        ))
+        services.append(
+            ServiceSpec(
+                name=name,
+                kind=raw["kind"],
+                target=raw["target"],
+                owner=raw.get("owner", default_owner),
+                title=raw.get("title", name),
+                compose_services=tuple(raw.get("compose_services", ())),
+                index=i,
+                where=at("services", i),
+                raw=raw,
+            )
+        )
     slos: list[SloSpec] = []
     for i, raw in enumerate(data.get("slos", [])):
         if raw["service"] not in names:
-            raise ConfigError(shown, doc.line_of(("slos", i, "service")),
-                              f"{raw['service']!r} is not a service declared in services", f"slos[{i}].service")
+            raise ConfigError(
+                shown,
+                doc.line_of(("slos", i, "service")),
+                f"{raw['service']!r} is not a service declared in services",
+                f"slos[{i}].service",
+            )
         evidence = ReportSpec.from_raw(
-            {"path": raw["evidence"], "max_age": raw["max_age"], **({"timestamp": raw["timestamp"]} if "timestamp" in raw else {})},
+            {
+                "path": raw["evidence"],
+                "max_age": raw["max_age"],
+                **({"timestamp": raw["timestamp"]} if "timestamp" in raw else {}),
+            },
             at("slos", i, "evidence"),
         )
-        slos.append(SloSpec(
-            domain=raw["domain"], service=raw["service"], evidence=evidence, objective=raw.get("objective", ""),
-            alert=raw.get("alert"), trigger=raw.get("trigger", ""), owner=raw.get("owner"), where=at("slos", i),
-        ))
+        slos.append(
+            SloSpec(
+                domain=raw["domain"],
+                service=raw["service"],
+                evidence=evidence,
+                objective=raw.get("objective", ""),
+                alert=raw.get("alert"),
+                trigger=raw.get("trigger", ""),
+                owner=raw.get("owner"),
+                where=at("slos", i),
+            )
+        )
     waivers: list[Waiver] = []
     for i, raw in enumerate(data.get("waivers", [])):
         if raw["service"] not in names:
-            raise ConfigError(shown, doc.line_of(("waivers", i, "service")),
-                              f"{raw['service']!r} is not a service declared in services", f"waivers[{i}].service")
+            raise ConfigError(
+                shown,
+                doc.line_of(("waivers", i, "service")),
+                f"{raw['service']!r} is not a service declared in services",
+                f"waivers[{i}].service",
+            )
         try:
             expires = date.fromisoformat(raw["expires"])
         except ValueError:
-            raise ConfigError(shown, doc.line_of(("waivers", i, "expires")),
-                              f"{raw['expires']!r} is not a date; write YYYY-MM-DD", f"waivers[{i}].expires") from None
+            raise ConfigError(
+                shown,
+                doc.line_of(("waivers", i, "expires")),
+                f"{raw['expires']!r} is not a date; write YYYY-MM-DD",
+                f"waivers[{i}].expires",
+            ) from None
         waivers.append(Waiver(raw["service"], raw["criterion"], raw["reason"], raw["owner"], expires, at("waivers", i)))
     overrides = {cid: spec["level"] for cid, spec in (data.get("criteria") or {}).items() if "level" in spec}
     return StackConfig(
-        path=path.resolve(), name=stack["name"], root=root, stack=stack, services=tuple(services),
-        slos=tuple(slos), waivers=tuple(waivers), level_overrides=overrides, document=doc,
+        path=path.resolve(),
+        name=stack["name"],
+        root=root,
+        stack=stack,
+        services=tuple(services),
+        slos=tuple(slos),
+        waivers=tuple(waivers),
+        level_overrides=overrides,
+        document=doc,
     )

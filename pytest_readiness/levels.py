@@ -17,9 +17,10 @@ DEFAULT_TOP_GAPS = 3
 
 def level_number(level: str) -> float:
     """``"L1.5"`` -> 1.5; ValueError for anything that is not a level."""
-    if not level.startswith("L"):
-        raise ValueError(f"not a level: {level!r}")
-    value = float(level[1:])
+    try:
+        value = float(level[1:]) if level.startswith("L") else -1.0
+    except ValueError:
+        value = -1.0
     if value not in (0, 0.5, 1, 1.5, 2, 2.5, 3):
         raise ValueError(f"not a level: {level!r}")
     return value
@@ -30,12 +31,18 @@ def level_name(value: float) -> str:
 
 
 class WaiverLike(Protocol):
-    service: str
-    criterion: str
-    reason: str
-    owner: str
-    expires: date
-    where: str
+    @property
+    def service(self) -> str: ...
+    @property
+    def criterion(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def owner(self) -> str: ...
+    @property
+    def expires(self) -> date: ...
+    @property
+    def where(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -62,11 +69,17 @@ def apply_waiver(result: CriterionResult, waivers: Iterable[WaiverLike], today: 
             continue
         if today <= waiver.expires:
             return CriterionResult(
-                service=result.service, criterion=result.criterion, level=result.level, outcome=Outcome.WAIVED,
+                service=result.service,
+                criterion=result.criterion,
+                level=result.level,
+                outcome=Outcome.WAIVED,
                 reason=f"waived until {waiver.expires} by {waiver.owner}: {waiver.reason} "
-                       f"(underlying: {result.outcome.value}: {result.reason})",
+                f"(underlying: {result.outcome.value}: {result.reason})",
                 evidence=[*result.evidence, Evidence(waiver.where, "waiver")],
-                critical=result.critical, scope=result.scope, nodeid=result.nodeid, title=result.title,
+                critical=result.critical,
+                scope=result.scope,
+                nodeid=result.nodeid,
+                title=result.title,
             )
         result.reason = f"{result.reason} [waiver expired on {waiver.expires} ({waiver.where}); renew or fix]"
         result.evidence = [*result.evidence, Evidence(waiver.where, f"expired waiver ({waiver.expires})")]
@@ -82,8 +95,13 @@ class Gap:
     critical: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"criterion": self.criterion, "level": self.level, "reason": self.reason,
-                "outcome": self.outcome, "critical": self.critical}
+        return {
+            "criterion": self.criterion,
+            "level": self.level,
+            "reason": self.reason,
+            "outcome": self.outcome,
+            "critical": self.critical,
+        }
 
 
 @dataclass
@@ -100,9 +118,15 @@ class ServiceLevel:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "title": self.title, "target": self.target, "level": self.level,
-            "meets_target": self.meets_target, "gaps": [g.to_dict() for g in self.gaps],
-            "open_gaps": self.all_gaps, "counts": self.counts, "evidence": self.evidence,
+            "name": self.name,
+            "title": self.title,
+            "target": self.target,
+            "level": self.level,
+            "meets_target": self.meets_target,
+            "gaps": [g.to_dict() for g in self.gaps],
+            "open_gaps": self.all_gaps,
+            "counts": self.counts,
+            "evidence": self.evidence,
         }
 
 
@@ -117,9 +141,15 @@ class Checkpoint:
     below_target: list[str]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"overall": self.overall, "weakest": self.weakest, "next_level": self.next_level,
-                "blocking": self.blocking, "gate": self.gate, "reasons": self.reasons,
-                "below_target": self.below_target}
+        return {
+            "overall": self.overall,
+            "weakest": self.weakest,
+            "next_level": self.next_level,
+            "blocking": self.blocking,
+            "gate": self.gate,
+            "reasons": self.reasons,
+            "below_target": self.below_target,
+        }
 
 
 @dataclass(frozen=True)
@@ -129,13 +159,20 @@ class ServiceTarget:
     title: str = ""
 
 
-def _effective(results: Mapping[tuple[str, str], CriterionResult], service: str, criterion: Criterion) -> CriterionResult:
+def _effective(
+    results: Mapping[tuple[str, str], CriterionResult], service: str, criterion: Criterion
+) -> CriterionResult:
     found = results.get((service, criterion.id))
     if found is not None:
         return found
-    return CriterionResult(service, criterion.id, criterion.level, Outcome.NOT_OBSERVED,
-                           "not run in this session (deselected or not collected); a gap until it runs",
-                           critical=criterion.critical)
+    return CriterionResult(
+        service,
+        criterion.id,
+        criterion.level,
+        Outcome.NOT_OBSERVED,
+        "not run in this session (deselected or not collected); a gap until it runs",
+        critical=criterion.critical,
+    )
 
 
 def service_level(
@@ -169,8 +206,14 @@ def service_level(
         counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1
     level = level_name(value)
     return ServiceLevel(
-        name=service.name, title=service.title or service.name, target=service.target, level=level,
-        meets_target=value >= level_number(service.target), gaps=gaps[:top], all_gaps=len(gaps), counts=counts,
+        name=service.name,
+        title=service.title or service.name,
+        target=service.target,
+        level=level,
+        meets_target=value >= level_number(service.target),
+        gaps=gaps[:top],
+        all_gaps=len(gaps),
+        counts=counts,
     )
 
 
@@ -215,19 +258,30 @@ def checkpoint(
     errored = sorted({f"{r.service}/{r.criterion}" for r in results.values() if r.outcome is Outcome.ERROR})
     reasons: list[str] = []
     if next_value is not None and blocking:
-        reasons.append(f"not yet L{next_value}: " + "; ".join(
-            f"{cid} fails for {len(names)} service(s) ({', '.join(names)})" for cid, names in blocking.items()))
+        reasons.append(
+            f"not yet L{next_value}: "
+            + "; ".join(
+                f"{cid} fails for {len(names)} service(s) ({', '.join(names)})" for cid, names in blocking.items()
+            )
+        )
     reasons.extend(below)
     if errored:
-        reasons.append(f"{len(errored)} criterion run(s) errored: {', '.join(errored[:5])}"
-                       + (" ..." if len(errored) > 5 else ""))
+        reasons.append(
+            f"{len(errored)} criterion run(s) errored: {', '.join(errored[:5])}" + (" ..." if len(errored) > 5 else "")
+        )
     if incomplete:
-        reasons.append(f"incomplete run: {len(incomplete)} criterion result(s) missing, e.g. {', '.join(incomplete[:3])}")
+        reasons.append(
+            f"incomplete run: {len(incomplete)} criterion result(s) missing, e.g. {', '.join(incomplete[:3])}"
+        )
     if selection:
         reasons.append(f"partial run ({selection}): the gate is only decided over the full checklist")
     gate = "PASS" if not below and not errored and not incomplete and not selection and levels else "FAIL"
     return Checkpoint(
-        overall=level_name(overall), weakest=weakest,
+        overall=level_name(overall),
+        weakest=weakest,
         next_level=f"L{next_value}" if next_value is not None else None,
-        blocking=blocking, gate=gate, reasons=reasons, below_target=below,
+        blocking=blocking,
+        gate=gate,
+        reasons=reasons,
+        below_target=below,
     )

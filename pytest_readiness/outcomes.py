@@ -33,13 +33,15 @@ def criterion_from_marker(marker: pytest.Mark, where: str) -> Criterion:
     if marker.args or unknown:
         raise pytest.Collector.CollectError(
             f"{where}: use @pytest.mark.readiness(id='family.name', level='L2', critical=False)"
-            + (f"; unknown argument(s) {sorted(unknown)}" if unknown else ""))
+            + (f"; unknown argument(s) {sorted(unknown)}" if unknown else "")
+        )
     cid, level = kwargs.get("id"), kwargs.get("level")
     if not isinstance(cid, str) or not ID_PATTERN.match(cid):
         raise pytest.Collector.CollectError(f"{where}: readiness id {cid!r} is not of the form 'family.name'")
     if level not in CRITERION_LEVELS:
         raise pytest.Collector.CollectError(
-            f"{where}: readiness level {level!r} for {cid} is not one of {', '.join(CRITERION_LEVELS)}")
+            f"{where}: readiness level {level!r} for {cid} is not one of {', '.join(CRITERION_LEVELS)}"
+        )
     critical = kwargs.get("critical", False)
     if not isinstance(critical, bool):
         raise pytest.Collector.CollectError(f"{where}: readiness critical= must be True or False")
@@ -65,14 +67,19 @@ def validate_references(config: StackConfig) -> None:
     """Waivers and level overrides must name a real criterion; a typo in a built-in family is an error."""
     known = {c.id for c in builtin_catalog()}
     families = {c.id.split(".")[0] for c in builtin_catalog()}
-    refs = [(w.criterion, ("waivers", i, "criterion")) for i, w in enumerate(config.waivers)]
+    refs: list[tuple[str, tuple[str | int, ...]]] = [
+        (w.criterion, ("waivers", i, "criterion")) for i, w in enumerate(config.waivers)
+    ]
     refs += [(cid, ("criteria", cid)) for cid in config.level_overrides]
     for cid, keys in refs:
         if cid.split(".")[0] in families and cid not in known:
             close = sorted(k for k in known if k.split(".")[0] == cid.split(".")[0])
-            raise ConfigError(config.show(config.path), config.document.line_of(keys),
-                              f"unknown criterion {cid!r}; built-in {cid.split('.')[0]} criteria: {', '.join(close)}",
-                              ".".join(str(k) for k in keys))
+            raise ConfigError(
+                config.show(config.path),
+                config.document.line_of(keys),
+                f"unknown criterion {cid!r}; built-in {cid.split('.')[0]} criteria: {', '.join(close)}",
+                ".".join(str(k) for k in keys),
+            )
 
 
 def _location(path: str | Path, line: int) -> str:
@@ -123,8 +130,16 @@ def attach_result(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
         evidence.append(Evidence(f"{path}:{(lineno or 0) + 1}", "criterion test; it cited no evidence of its own"))
     scope = svc.scope.value if isinstance(svc, Service) else "static"
     result = CriterionResult(
-        service=name, criterion=criterion.id, level=level, outcome=outcome, reason=reason, evidence=evidence,
-        critical=criterion.critical, scope=scope, nodeid=item.nodeid, title=criterion.title,
+        service=name,
+        criterion=criterion.id,
+        level=level,
+        outcome=outcome,
+        reason=reason,
+        evidence=evidence,
+        critical=criterion.critical,
+        scope=scope,
+        nodeid=item.nodeid,
+        title=criterion.title,
     )
     result = apply_waiver(result, stack.config.waivers, stack.now.date())
     redactor = Redactor(stack.secret_values())
@@ -132,24 +147,33 @@ def attach_result(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
     result.evidence = [Evidence(redactor.text(e.location), redactor.text(e.detail)) for e in result.evidence]
     _shape(report, result, target, item, redactor)
     report.readiness = result.to_dict()  # type: ignore[attr-defined]
-    report.user_properties.extend([
-        ("service", name), ("criterion", criterion.id), ("level", level), ("outcome", result.outcome.value),
-        ("reason", result.reason), ("evidence", "; ".join(str(e) for e in result.evidence)),
-    ])
+    properties = [
+        ("service", name),
+        ("criterion", criterion.id),
+        ("level", level),
+        ("outcome", result.outcome.value),
+        ("reason", result.reason),
+        ("evidence", "; ".join(str(e) for e in result.evidence)),
+    ]
+    # junitxml reads properties from the teardown report, which copies the item's list.
+    report.user_properties.extend(properties)
+    if call.when != "teardown":
+        item.user_properties.extend(properties)
 
 
-def _shape(report: pytest.TestReport, result: CriterionResult, target: str, item: pytest.Item,
-           redactor: Redactor) -> None:
+def _shape(
+    report: pytest.TestReport, result: CriterionResult, target: str, item: pytest.Item, redactor: Redactor
+) -> None:
     """Show the result the pytest way: gaps above target and waived gaps as xfail, N/A as skip."""
     path, lineno, _ = item.location
     head = f"{result.service} {result.criterion} [{result.level}]"
     above_target = level_number(result.level) > level_number(target)
     if result.outcome is Outcome.WAIVED:
         report.outcome = "skipped"
-        report.wasxfail = f"{head} {result.reason}"  # type: ignore[attr-defined]
+        report.wasxfail = f"{head} {result.reason}"
     elif result.outcome is Outcome.FAILED and above_target:
         report.outcome = "skipped"
-        report.wasxfail = f"{head} above target {target}: {result.reason}"  # type: ignore[attr-defined]
+        report.wasxfail = f"{head} above target {target}: {result.reason}"
     elif result.outcome is Outcome.FAILED:
         report.outcome = "failed"
         lines = [f"{head}: {result.reason}", *(f"  evidence: {e}" for e in result.evidence)]
@@ -158,5 +182,9 @@ def _shape(report: pytest.TestReport, result: CriterionResult, target: str, item
         label = "N/A" if result.outcome is Outcome.NOT_APPLICABLE else "not observed"
         report.outcome = "skipped"
         report.longrepr = (path, (lineno or 0) + 1, f"{label}: {result.reason}")
-    elif result.outcome is Outcome.ERROR and report.longrepr is not None and redactor.text(str(report.longrepr)) != str(report.longrepr):
+    elif (
+        result.outcome is Outcome.ERROR
+        and report.longrepr is not None
+        and redactor.text(str(report.longrepr)) != str(report.longrepr)
+    ):
         report.longrepr = redactor.text(str(report.longrepr))

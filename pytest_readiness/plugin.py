@@ -14,7 +14,7 @@ from . import outcomes
 from .config import StackConfig, load_config
 from .context import Service, Stack
 from .errors import InputError
-from .levels import CRITERION_LEVELS, LEVELS
+from .levels import LEVELS
 from .units import parse_timestamp
 
 STACK_KEY = pytest.StashKey[Stack]()
@@ -27,21 +27,51 @@ MARKER_HELP = (
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("readiness", "production-readiness scorecard (pytest-readiness)")
-    group.addoption("--readiness", action="store_true", default=False,
-                    help="run the readiness checklist over every service in services.yaml and print the scorecard")
-    group.addoption("--readiness-config", metavar="PATH", default=None,
-                    help="services.yaml to read (default: ini readiness_config, else ./services.yaml)")
-    group.addoption("--readiness-now", metavar="ISO8601", default=None,
-                    help="evaluation time for freshness checks, e.g. 2026-02-27T12:00:00Z (default: now)")
-    group.addoption("--readiness-offline", action="store_true", default=False,
-                    help="do not probe the running stack: live parts are 'not observed'")
-    group.addoption("--readiness-target", metavar="LEVEL", default=None, choices=LEVELS,
-                    help="raise every service's target to at least LEVEL (L0..L3)")
-    group.addoption("--readiness-json", metavar="PATH", default=None,
-                    help="write every result, level, gap and the checkpoint as JSON to PATH")
+    group.addoption(
+        "--readiness",
+        action="store_true",
+        default=False,
+        help="run the readiness checklist over every service in services.yaml and print the scorecard",
+    )
+    group.addoption(
+        "--readiness-config",
+        metavar="PATH",
+        default=None,
+        help="services.yaml to read (default: ini readiness_config, else ./services.yaml)",
+    )
+    group.addoption(
+        "--readiness-now",
+        metavar="ISO8601",
+        default=None,
+        help="evaluation time for freshness checks, e.g. 2026-02-27T12:00:00Z (default: now)",
+    )
+    group.addoption(
+        "--readiness-offline",
+        action="store_true",
+        default=False,
+        help="do not probe the running stack: live parts are 'not observed'",
+    )
+    group.addoption(
+        "--readiness-target",
+        metavar="LEVEL",
+        default=None,
+        choices=LEVELS,
+        help="raise every service's target to at least LEVEL (L0..L3)",
+    )
+    group.addoption(
+        "--readiness-json",
+        metavar="PATH",
+        default=None,
+        help="write every result, level, gap and the checkpoint as JSON to PATH",
+    )
     parser.addini("readiness_config", "services.yaml path, relative to the rootdir", default="services.yaml")
-    parser.addini("readiness_half_step", "share of next-level criteria that makes a half level (0..1)",
-                  default="0.5")
+    parser.addini(
+        "readiness_builtin",
+        "include the built-in checklist (readiness_tests) in the catalog and collection",
+        type="bool",
+        default=True,
+    )
+    parser.addini("readiness_half_step", "share of next-level criteria that makes a half level (0..1)", default="0.5")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -72,8 +102,9 @@ def _load_stack(config: pytest.Config) -> Stack:
     try:
         now = parse_timestamp(now_text) if now_text else datetime.now(UTC)
     except ValueError:
-        raise pytest.UsageError(f"--readiness-now: {now_text!r} is not an ISO 8601 time "
-                                "(write e.g. 2026-02-27T12:00:00Z)") from None
+        raise pytest.UsageError(
+            f"--readiness-now: {now_text!r} is not an ISO 8601 time (write e.g. 2026-02-27T12:00:00Z)"
+        ) from None
     try:
         half = float(str(config.getini("readiness_half_step")))
     except ValueError:
@@ -99,9 +130,9 @@ def _checklist_args(config: pytest.Config, stack_config: StackConfig) -> list[st
     here = stack_config.path.parent
     patterns = [str(p) for p in config.getini("python_files")]
     local = sorted({f for pat in patterns for f in glob.glob(os.path.join(glob.escape(str(here)), pat))})
-    builtin = str(Path(readiness_tests.__file__).parent)
+    builtin = [str(Path(readiness_tests.__file__).parent)] if config.getini("readiness_builtin") else []
     own = [str(stack_config.resolve(p)) for p in stack_config.stack_paths("criteria")]
-    return [builtin, *own, *local]
+    return [*builtin, *own, *local]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -113,13 +144,13 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     where = metafunc.definition.nodeid
     if seen.setdefault(criterion.id, where) != where:
         raise pytest.Collector.CollectError(
-            f"{where}: readiness id {criterion.id!r} is already used by {seen[criterion.id]}; ids must be unique")
+            f"{where}: readiness id {criterion.id!r} is already used by {seen[criterion.id]}; ids must be unique"
+        )
     stack = metafunc.config.stash.get(STACK_KEY, None)
     if stack is None:
         return
     if "_readiness_service" not in metafunc.fixturenames:
-        raise pytest.Collector.CollectError(
-            f"{where}: a readiness criterion must take the `service` fixture")
+        raise pytest.Collector.CollectError(f"{where}: a readiness criterion must take the `service` fixture")
     names = [s.name for s in stack.config.services]
     metafunc.parametrize("_readiness_service", names, ids=names, indirect=True)
 
@@ -127,7 +158,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """With --readiness only criteria run; without it, criteria stay out of the way."""
     active = STACK_KEY in config.stash
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         is_criterion = item.get_closest_marker("readiness") is not None
         (keep if is_criterion == active else drop).append(item)
@@ -153,7 +185,9 @@ def service(request: pytest.FixtureRequest, _readiness_service: str) -> Service:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     stack = item.config.stash.get(STACK_KEY, None)
     if stack is not None:

@@ -10,6 +10,7 @@ import pytest
 from .context import Stack
 from .files import write_atomic
 from .levels import Criterion
+from .outcomes import builtin_catalog
 from .redact import Redactor
 from .render import checkpoint_lines, gap_lines, scorecard_lines, slo_lines
 from .results import CriterionResult, Outcome
@@ -41,23 +42,35 @@ class ScorecardReporter:
         self.criteria[result.criterion] = Criterion(result.criterion, result.level, result.critical, result.title)
 
     def _selection(self) -> str | None:
-        """Why this run may not cover the whole checklist (explicit paths, -k, -m, --deselect, --lf)."""
+        """Why this run may not cover the whole checklist (-k, -m, --deselect, --lf, --sw)."""
         opt = self.config.option
         parts = []
-        if self.config.args_source == pytest.Config.ArgsSource.ARGS:
-            parts.append("explicit paths")
-        for flag, value in (("-k", getattr(opt, "keyword", "")), ("-m", getattr(opt, "markexpr", "")),
-                            ("--deselect", getattr(opt, "deselect", None)), ("--lf", getattr(opt, "lf", False)),
-                            ("--sw", getattr(opt, "stepwise", False))):
+        for flag, value in (
+            ("-k", getattr(opt, "keyword", "")),
+            ("-m", getattr(opt, "markexpr", "")),
+            ("--deselect", getattr(opt, "deselect", None)),
+            ("--lf", getattr(opt, "lf", False)),
+            ("--sw", getattr(opt, "stepwise", False)),
+        ):
             if value:
                 parts.append(flag)
         return ", ".join(parts) or None
 
+    def _catalog(self) -> list[Criterion]:
+        """Every criterion that ran, plus the built-in checklist: one that did not run fails closed."""
+        catalog = dict(self.criteria)
+        if self.config.getini("readiness_builtin"):
+            overrides = self.stack.config.level_overrides
+            for c in builtin_catalog():
+                catalog.setdefault(c.id, Criterion(c.id, overrides.get(c.id, c.level), c.critical, c.title))
+        return list(catalog.values())
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         half = float(str(self.config.getini("readiness_half_step")))
-        card = build_scorecard(self.stack, self.results, self.criteria.values(), half_step=half,
-                               selection=self._selection())
+        card = build_scorecard(
+            self.stack, self.results, self._catalog(), half_step=half, selection=self._selection()
+        )
         self.config.stash[SCORECARD_KEY] = card
         redactor = Redactor(self.stack.secret_values())
         json_path = self.config.getoption("readiness_json")
@@ -87,7 +100,13 @@ class ScorecardReporter:
             tr.write_line(redactor.text(line))
         tr.write_sep("-", "decision checkpoint")
         for line in checkpoint_lines(card, width):
-            markup = {"red": True} if line.startswith("Gate: FAIL") else {"green": True} if line.startswith("Gate: PASS") else {}
+            markup = (
+                {"red": True}
+                if line.startswith("Gate: FAIL")
+                else {"green": True}
+                if line.startswith("Gate: PASS")
+                else {}
+            )
             tr.write_line(redactor.text(line), **markup)
         json_path = self.config.getoption("readiness_json")
         if json_path:
