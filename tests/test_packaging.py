@@ -1,0 +1,37 @@
+"""The built wheel carries what an installed plugin needs: the checklist, both schemas, the entry point."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
+    out = tmp_path_factory.mktemp("wheel")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (built,) = out.glob("pytest_readiness-*.whl")
+    return zipfile.ZipFile(built)
+
+
+def test_wheel_ships_checklist_schemas_and_entry_point(wheel: zipfile.ZipFile) -> None:
+    names = set(wheel.namelist())
+    assert "pytest_readiness/schema/services.schema.json" in names
+    assert "pytest_readiness/schema/result.schema.json" in names
+    assert "pytest_readiness/py.typed" in names
+    shipped = {Path(n).name for n in names if n.startswith("readiness_tests/")}
+    in_repo = {p.name for p in (ROOT / "readiness_tests").glob("*.py")}
+    assert in_repo <= shipped
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    text = wheel.read(entry_points).decode()
+    assert "[pytest11]" in text and "readiness = pytest_readiness.plugin" in text
