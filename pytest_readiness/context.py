@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
-from .compose import ComposeProject, ComposeService, load_compose
+from .compose import ComposeProject, ComposeService, load_compose, read_dotenv
 from .config import ReportSpec, ServiceSpec, StackConfig, display_path
 from .errors import InputError
 from .levels import level_number
@@ -58,25 +58,6 @@ class ReportReading:
 
     def evidence(self, detail: str = "") -> Evidence:
         return Evidence(self.shown, detail or self.freshness_text())
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines of a compose-style .env file; a missing file is empty."""
-    out: dict[str, str] = {}
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return out
-    for raw in lines:
-        line = raw.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        out[key.strip()] = value
-    return out
 
 
 def lookup(data: Any, dotted: str) -> Any:
@@ -132,7 +113,8 @@ class Stack:
             compose = self.config.stack_paths("compose")
             if compose:
                 env_file = self.config.resolve(compose[0]).parent / ".env"
-                for key, value in read_env_file(env_file).items():
+                dotenv = read_dotenv(env_file) if env_file.is_file() else {}
+                for key, value in dotenv.items():
                     if key in names and value and key not in found:
                         found[key] = value
             self._secrets = found
@@ -242,12 +224,16 @@ class Service:
         if not self.spec.compose_services:
             return []
         if project is None:
-            self.fail(f"declares compose_services {list(self.spec.compose_services)} but the stack has no compose file",
-                      Evidence(self.spec.where, "services.yaml entry"))
+            self.fail(
+                f"declares compose_services {list(self.spec.compose_services)} but the stack has no compose file",
+                Evidence(self.spec.where, "services.yaml entry"),
+            )
         missing = [n for n in self.spec.compose_services if n not in project.services]
         if missing:
-            self.fail(f"compose service(s) {missing} not found in {', '.join(self.show(f) for f in project.files)}",
-                      Evidence(self.spec.where, "services.yaml entry"))
+            self.fail(
+                f"compose service(s) {missing} not found in {', '.join(self.show(f) for f in project.files)}",
+                Evidence(self.spec.where, "services.yaml entry"),
+            )
         return [project.services[n] for n in self.spec.compose_services]
 
     def read_report(self, spec: ReportSpec) -> ReportReading:
@@ -255,7 +241,10 @@ class Service:
 
     @property
     def reports(self) -> list[ReportSpec]:
-        return [ReportSpec.from_raw(r, f"{self.spec.where} reports[{i}]") for i, r in enumerate(self.spec.raw.get("reports", []))]
+        return [
+            ReportSpec.from_raw(r, f"{self.spec.where} reports[{i}]")
+            for i, r in enumerate(self.spec.raw.get("reports", []))
+        ]
 
     def report_spec(self, key: str) -> ReportSpec | None:
         """A single named report such as ``backup_drill``, ``integration_gate``, ``promotion_gate``, ``junit``."""
@@ -284,7 +273,8 @@ class Service:
             self.pass_reason = verdict.reason
             return
         exc = {Outcome.NOT_APPLICABLE: NotApplicable, Outcome.NOT_OBSERVED: NotObserved}.get(
-            verdict.outcome, CriterionFailed)
+            verdict.outcome, CriterionFailed
+        )
         raise exc(verdict.reason)
 
     def fail(self, reason: str, *evidence: Evidence) -> NoReturn:
