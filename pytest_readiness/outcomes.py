@@ -21,6 +21,7 @@ from .errors import ConfigError
 from .levels import CRITERION_LEVELS, Criterion, apply_waiver, level_number
 from .redact import Redactor
 from .results import CriterionOutcome, CriterionResult, Evidence, Outcome
+from .yamlmarks import dotted
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9][a-z0-9.-]*$")
 REASON_MAX = 600
@@ -78,7 +79,7 @@ def validate_references(config: StackConfig) -> None:
                 config.show(config.path),
                 config.document.line_of(keys),
                 f"unknown criterion {cid!r}; built-in {cid.split('.')[0]} criteria: {', '.join(close)}",
-                ".".join(str(k) for k in keys),
+                dotted(keys),
             )
 
 

@@ -1,50 +1,64 @@
-"""Plain-text rendering of the scorecard for the terminal (and CI logs): fits 120 columns."""
+"""Plain-text rendering of the scorecard for terminals and CI logs; every line fits the given width."""
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
+from .levels import level_number
 from .scorecard import Scorecard
 
-MARK = {True: "ok", False: "BELOW"}
+LEVEL_NAMES = {0: "Prototype", 1: "Desk-Soak", 2: "Semi-Pro Prod", 3: "Institutional"}
+GAP_LINES = 3
+BLOCKING_LINES = 10
 
 
-def _clip(text: str, width: int) -> str:
+def level_label(level: str) -> str:
+    """``L1.5`` -> ``L1.5 (Desk-Soak+)``, the seed's names for the levels."""
+    value = level_number(level)
+    name = LEVEL_NAMES[int(value)] + ("+" if value != int(value) else "")
+    return f"{level} ({name})"
+
+
+def clip(text: str, width: int) -> str:
+    """One line of at most ``width`` characters, cut at the end."""
     text = " ".join(text.split())
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
 
 
-def _table(headers: list[str], rows: list[list[str]], widths: list[int]) -> Iterator[str]:
-    """Rows whose last-but-one column wraps; other cells are clipped to their width."""
-    def fmt(cells: list[str]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+def clip_left(text: str, width: int) -> str:
+    """Cut at the start, so a path keeps its file name."""
+    return text if len(text) <= width else "…" + text[-(width - 1) :]
 
-    yield fmt(headers)
-    yield fmt(["-" * w for w in widths])
-    wrap_col = len(widths) - 2
-    for row in rows:
-        wrapped = textwrap.wrap(row[wrap_col], widths[wrap_col]) or [""]
-        first = [_clip(c, w) if i != wrap_col else wrapped[0] for i, (c, w) in enumerate(zip(row, widths, strict=True))]
-        yield fmt(first)
-        for more in wrapped[1:]:
-            yield fmt(["" if i != wrap_col else more for i in range(len(widths))])
+
+def _rows(cells: Sequence[Sequence[str]], widths: Sequence[int]) -> Iterator[str]:
+    """One table row whose cells may hold several lines each."""
+    height = max(len(c) for c in cells)
+    for i in range(height):
+        parts = [(c[i] if i < len(c) else "").ljust(w) for c, w in zip(cells, widths, strict=True)]
+        yield "  ".join(parts).rstrip()
+
+
+def _widths(width: int, fixed: Sequence[int], flexible: int) -> list[int]:
+    """Fixed columns plus the ``flexible`` index sharing what is left of the line."""
+    rest = width - sum(fixed) - 2 * len(fixed)
+    out = list(fixed)
+    out.insert(flexible, max(rest, 16))
+    return out
 
 
 def scorecard_lines(card: Scorecard, width: int = 120) -> Iterator[str]:
-    """The scorecard table: service, target, level, top gaps (ids), one evidence pointer."""
-    width = max(width, 100)
-    name_w, target_w, level_w, ev_w = 26, 6, 12, 30
-    gaps_w = width - (name_w + target_w + level_w + ev_w + 8)
-    rows = []
+    """Service, target, level, top gaps (one per line), one evidence pointer."""
+    widths = _widths(width, [26, 6, 12, 42], 4)
+    headers = ["Service / Component", "Target", "Level", "Biggest gaps (top 3)", "Evidence"]
+    yield from _rows([[h] for h in headers], widths)
+    yield "  ".join("-" * w for w in widths)
     for s in card.services:
-        gaps = ", ".join(f"{g.criterion}" for g in s.gaps) or "-"
+        gaps = [clip(f"{g.criterion}{' !' if g.critical else ''}", widths[3]) for g in s.gaps[:GAP_LINES]] or ["-"]
         if s.all_gaps > len(s.gaps):
-            gaps += f" (+{s.all_gaps - len(s.gaps)} more)"
-        level = f"{s.level} {MARK[s.meets_target]}"
-        rows.append([s.name, s.target, level, gaps, s.evidence[0] if s.evidence else "-"])
-    yield from _table(["Service / Component", "Target", "Level", "Biggest gaps (top 3)", "Evidence"], rows,
-                      [name_w, target_w, level_w, gaps_w, ev_w])
+            gaps.append(f"(+{s.all_gaps - len(s.gaps)} more)")
+        level = f"{s.level} {'ok' if s.meets_target else 'BELOW'}"
+        evidence = [clip_left(s.evidence[0], widths[4])] if s.evidence else ["-"]
+        yield from _rows([[clip(s.name, widths[0])], [s.target], [level], gaps, evidence], widths)
 
 
 def gap_lines(card: Scorecard, width: int = 120) -> Iterator[str]:
@@ -55,26 +69,39 @@ def gap_lines(card: Scorecard, width: int = 120) -> Iterator[str]:
         yield f"{s.name} ({s.level}, target {s.target}):"
         for g in s.gaps:
             mark = "!" if g.critical else "-"
-            yield _clip(f"  {mark} {g.criterion} [{g.level}] {g.reason}", width)
+            yield clip(f"  {mark} {g.criterion} [{g.level}] {g.reason}", width)
 
 
 def slo_lines(card: Scorecard, width: int = 120) -> Iterator[str]:
     if not card.slos:
         yield "(no SLO rows declared)"
         return
-    rows = [[r.domain, r.owner or "-", r.alert or "-", f"{r.status}: {r.detail}", r.evidence] for r in card.slos]
-    ev_w = 34
-    widths = [30, 10, 26, width - (30 + 10 + 26 + ev_w + 8), ev_w]
-    yield from _table(["Domain", "Owner", "Alert", "Evidence status", "Evidence"], rows, widths)
+    widths = _widths(width, [28, 10, 26, 26], 4)
+    yield from _rows([["Domain"], ["Owner"], ["Alert"], ["Evidence status"], ["Evidence"]], widths)
+    yield "  ".join("-" * w for w in widths)
+    for r in card.slos:
+        cells = [r.domain, r.owner or "-", r.alert or "-", f"{r.status}: {r.detail}"]
+        clipped = [[clip(c, w)] for c, w in zip(cells, widths, strict=False)]
+        yield from _rows([*clipped, [clip_left(r.evidence, widths[4])]], widths)
 
 
 def checkpoint_lines(card: Scorecard, width: int = 120) -> Iterator[str]:
     cp = card.checkpoint
-    yield f"Overall: {cp.overall} (median of {len(card.services)} services; weakest: {', '.join(cp.weakest) or '-'})"
+    weakest = ", ".join(cp.weakest) or "-"
+    yield clip(f"Overall: {level_label(cp.overall)}, the median of {len(card.services)} services; "
+               f"weakest: {weakest}", width)
+    if cp.next_level and cp.blocking:
+        yield f"Not yet {level_label(cp.next_level)} because:"
+        items = list(cp.blocking.items())
+        for criterion, names in items[:BLOCKING_LINES]:
+            yield clip(f"  - {criterion} fails for {len(names)}: {', '.join(names)}", width)
+        if len(items) > BLOCKING_LINES:
+            yield f"  - ... and {len(items) - BLOCKING_LINES} more criteria (see --readiness-json)"
     for reason in cp.reasons:
-        yield from textwrap.wrap(f"- {reason}", width, subsequent_indent="  ")
+        if not reason.startswith("not yet "):
+            yield clip(f"- {reason}", width)
     for note in card.notes:
-        yield from textwrap.wrap(f"- note: {note}", width, subsequent_indent="  ")
+        yield clip(f"- note: {note}", width)
     scope = []
     if card.offline:
         scope.append("offline: live parts not observed")

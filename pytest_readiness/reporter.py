@@ -85,7 +85,8 @@ class ScorecardReporter:
         if card is None:
             return
         redactor = Redactor(self.stack.secret_values())
-        width = min(max(terminalreporter._tw.fullwidth, 100), 160)
+        # Non-tty CI pages report 80 columns but do not wrap: lay out for 120 there.
+        width = min(max(terminalreporter._tw.fullwidth, 120), 160)
         tr = terminalreporter
         tr.write_sep("=", f"readiness scorecard: {card.stack} at {card.now.isoformat()}")
         for line in scorecard_lines(card, width):

@@ -124,7 +124,7 @@ class CriterionResult:
         )
 
 
-class CriterionOutcome(Exception):  # noqa: N818 - these are outcomes, not errors
+class CriterionOutcome(Exception):
     """Raised inside a criterion to end it with an outcome other than pass/fail."""
 
     outcome: Outcome = Outcome.FAILED

@@ -63,8 +63,9 @@ class Scorecard:
             "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "offline": self.offline,
             "partial": self.partial,
-            "criteria": [{"id": c.id, "level": c.level, "critical": c.critical, "title": c.title}
-                         for c in self.catalog],
+            "criteria": [
+                {"id": c.id, "level": c.level, "critical": c.critical, "title": c.title} for c in self.catalog
+            ],
             "services": [s.to_dict() for s in self.services],
             "results": [r.to_dict() for r in self.results],
             "slos": [s.to_dict() for s in self.slos],
@@ -86,11 +87,19 @@ def slo_matrix(stack: Stack) -> list[SloRow]:
             status = "fresh" if reading.fresh else "stale"
             limit = format_age(slo.evidence.max_age) if slo.evidence.max_age else "-"
             detail = f"age {format_age(reading.age)} (max {limit})"
-        rows.append(SloRow(
-            domain=slo.domain, service=slo.service, objective=slo.objective, trigger=slo.trigger,
-            alert=slo.alert, owner=slo.owner or stack.config.default_owner or None,
-            evidence=reading.shown, status=status, detail=detail,
-        ))
+        rows.append(
+            SloRow(
+                domain=slo.domain,
+                service=slo.service,
+                objective=slo.objective,
+                trigger=slo.trigger,
+                alert=slo.alert,
+                owner=slo.owner or stack.config.default_owner or None,
+                evidence=reading.shown,
+                status=status,
+                detail=detail,
+            )
+        )
     return rows
 
 
@@ -135,7 +144,15 @@ def build_scorecard(
         cp.reasons.append("no readiness criterion ran")
     ordered = sorted(results.values(), key=lambda r: (r.service, r.criterion))
     return Scorecard(
-        stack=stack.config.name, config=stack.config.show(stack.config.path), now=stack.now,
-        offline=stack.offline, partial=bool(selection) or bool(missing), services=levels, results=ordered,
-        catalog=criteria, slos=slo_matrix(stack), checkpoint=cp, notes=all_notes,
+        stack=stack.config.name,
+        config=stack.config.show(stack.config.path),
+        now=stack.now,
+        offline=stack.offline,
+        partial=bool(selection) or bool(missing),
+        services=levels,
+        results=ordered,
+        catalog=criteria,
+        slos=slo_matrix(stack),
+        checkpoint=cp,
+        notes=all_notes,
     )

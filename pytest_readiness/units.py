@@ -65,9 +65,9 @@ def format_age(age: timedelta) -> str:
     hours, rem = divmod(rem, 3600)
     mins, secs = divmod(rem, 60)
     if days:
-        return f"{sign}{days}d {hours}h"
+        return f"{sign}{days}d" + (f" {hours}h" if hours else "")
     if hours:
-        return f"{sign}{hours}h {mins}m"
+        return f"{sign}{hours}h" + (f" {mins}m" if mins else "")
     if mins:
-        return f"{sign}{mins}m {secs}s"
+        return f"{sign}{mins}m" + (f" {secs}s" if secs else "")
     return f"{sign}{secs}s"

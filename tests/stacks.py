@@ -20,8 +20,9 @@ def write_tree(root: Path, files: dict[str, str]) -> None:
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
 
 
-def make_stack(tmp_path: Path, services_yaml: str, files: dict[str, str] | None = None,
-               now: datetime = NOW, offline: bool = True) -> Stack:
+def make_stack(
+    tmp_path: Path, services_yaml: str, files: dict[str, str] | None = None, now: datetime = NOW, offline: bool = True
+) -> Stack:
     """services.yaml at tmp_path, stack root ``stack/`` below it, holding ``files``."""
     (tmp_path / "stack").mkdir(exist_ok=True)
     write_tree(tmp_path / "stack", files or {})

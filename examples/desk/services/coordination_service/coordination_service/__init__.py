@@ -1,0 +1,3 @@
+"""coordination-service: first-generation desk service (desk.risk -> desk.orders)."""
+
+__version__ = "0.0.0+dev"

@@ -1,0 +1,3 @@
+from coordination_service.app import main
+
+raise SystemExit(main())

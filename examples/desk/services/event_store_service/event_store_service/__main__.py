@@ -1,0 +1,3 @@
+from event_store_service.app import main
+
+raise SystemExit(main())

@@ -1,0 +1,3 @@
+from exchange_snapshot_service.app import main
+
+raise SystemExit(main())

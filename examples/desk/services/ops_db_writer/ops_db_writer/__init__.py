@@ -1,0 +1,3 @@
+"""ops-db-writer (desk service, second generation)."""
+
+__version__ = "1.4.2"

@@ -1,0 +1,3 @@
+from ops_db_writer.app import main
+
+raise SystemExit(main())

@@ -1,0 +1,3 @@
+from portfolio_risk_service.app import main
+
+raise SystemExit(main())

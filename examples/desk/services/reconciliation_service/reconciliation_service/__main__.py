@@ -1,0 +1,3 @@
+from reconciliation_service.app import main
+
+raise SystemExit(main())

@@ -1,0 +1,3 @@
+from risk_service.app import main
+
+raise SystemExit(main())

@@ -1,0 +1,3 @@
+"""shadow-parity-service (desk service, second generation)."""
+
+__version__ = "0.9.2"

@@ -1,0 +1,3 @@
+from shadow_parity_service.app import main
+
+raise SystemExit(main())

@@ -1,0 +1,3 @@
+from signal_service.app import main
+
+raise SystemExit(main())

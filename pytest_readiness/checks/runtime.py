@@ -1,0 +1,552 @@
+"""Runtime reliability criteria: healthchecks, restart policy, bounded startup, backoff/retry, limits.
+
+Everything here reads the compose file (and the containers' Dockerfiles for HEALTHCHECK); the live
+parts (container health, applied limits, a start-to-healthy drill) come later and are marked
+``static only`` where the criterion has one.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shlex
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytest_readiness.compose import ComposeService, parse_duration
+from pytest_readiness.context import Service
+from pytest_readiness.errors import InputError
+from pytest_readiness.healthcheck import HealthcheckKind, classify_healthcheck
+from pytest_readiness.results import Evidence, Outcome, Scope, Verdict
+from pytest_readiness.yamlmarks import load_marked
+
+from .build import (
+    Dockerfile,
+    containers_of,
+    exec_form,
+    has_own_code,
+    input_failure,
+    join_reasons,
+    limited,
+    read_dockerfile,
+)
+
+GOOD_RESTART = frozenset({"always", "unless-stopped", "on-failure"})
+GOOD_DEPLOY_RESTART = frozenset({"any", "on-failure"})
+HEALTHY_CONDITIONS = frozenset({"service_healthy", "service_completed_successfully"})
+MAX_START_PERIOD = 300.0
+MAX_INTERVAL = 60.0
+RETRIES_RANGE = (1, 10)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The healthcheck a container actually gets: compose, else its Dockerfile's HEALTHCHECK
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EffectiveHealthcheck:
+    """A container's healthcheck after compose overrides the image's: test, timings and where it is set."""
+
+    test: tuple[str, ...]
+    disabled: bool
+    interval: float | None
+    timeout: float | None
+    retries: int | None
+    start_period: float | None
+    where: str
+    source: str
+
+    @property
+    def command_text(self) -> str:
+        if not self.test or self.test[0] == "NONE":
+            return ""
+        if self.test[0] == "CMD":
+            return shlex.join(self.test[1:])
+        return " ".join(self.test[1:]) if self.test[0] == "CMD-SHELL" else shlex.join(self.test)
+
+
+_HC_OPTION = re.compile(r"--(interval|timeout|start-period|start-interval|retries)(?:=|\s+)(\S+)\s*")
+
+
+def dockerfile_healthcheck(dockerfile: Dockerfile) -> EffectiveHealthcheck | None:
+    """The final stage's HEALTHCHECK instruction (``NONE`` gives a disabled one); InputError if malformed."""
+    ins = dockerfile.last("HEALTHCHECK")
+    if ins is None:
+        return None
+    where = dockerfile.where(ins)
+    text = ins.value.strip()
+    if text.upper() == "NONE":
+        return EffectiveHealthcheck(("NONE",), True, None, None, None, None, where, "Dockerfile")
+    options: dict[str, str] = {}
+    while (match := _HC_OPTION.match(text)) is not None:
+        options[match.group(1)] = match.group(2)
+        text = text[match.end():]
+    if not text.upper().startswith("CMD"):
+        raise InputError(dockerfile.shown, ins.line, "HEALTHCHECK must be 'HEALTHCHECK [OPTIONS] CMD command' or NONE")
+    body = text[3:].strip()
+    argv = exec_form(body)
+    test = ("CMD", *argv) if argv is not None else ("CMD-SHELL", body)
+    try:
+        retries = int(options["retries"]) if "retries" in options else None
+        durations = {k: parse_duration(options[k]) if k in options else None
+                     for k in ("interval", "timeout", "start-period")}
+    except ValueError as exc:
+        raise InputError(dockerfile.shown, ins.line, f"HEALTHCHECK option: {exc}") from None
+    return EffectiveHealthcheck(test, False, durations["interval"], durations["timeout"], retries,
+                                durations["start-period"], where, "Dockerfile")
+
+
+def effective_healthcheck(service: Service, container: ComposeService) -> EffectiveHealthcheck | None:
+    """Compose's healthcheck merged over the Dockerfile's (compose options without a test inherit it)."""
+    hc = container.healthcheck
+    image_hc: EffectiveHealthcheck | None = None
+    if hc is None or not hc.test:
+        dockerfile = read_dockerfile(service, container)
+        image_hc = dockerfile_healthcheck(dockerfile) if dockerfile else None
+    if hc is None:
+        return image_hc
+    where = container.where("healthcheck")
+    if hc.disabled:
+        return EffectiveHealthcheck(hc.test or ("NONE",), True, hc.interval, hc.timeout, hc.retries,
+                                    hc.start_period, where, "compose")
+    if not hc.test:
+        if image_hc is None:
+            return EffectiveHealthcheck((), False, hc.interval, hc.timeout, hc.retries, hc.start_period, where,
+                                        "compose (options only)")
+        return EffectiveHealthcheck(
+            image_hc.test, image_hc.disabled,
+            hc.interval if hc.interval is not None else image_hc.interval,
+            hc.timeout if hc.timeout is not None else image_hc.timeout,
+            hc.retries if hc.retries is not None else image_hc.retries,
+            hc.start_period if hc.start_period is not None else image_hc.start_period,
+            f"{where} + {image_hc.where}", "compose over Dockerfile")
+    return EffectiveHealthcheck(hc.test, False, hc.interval, hc.timeout, hc.retries, hc.start_period, where,
+                                "compose")
+
+
+def _gather(service: Service) -> tuple[list[tuple[ComposeService, EffectiveHealthcheck | None]], Verdict | None]:
+    containers, verdict = containers_of(service)
+    if verdict is not None:
+        return [], verdict
+    out = []
+    for container in containers:
+        try:
+            out.append((container, effective_healthcheck(service, container)))
+        except InputError as exc:
+            return [], input_failure(exc)
+    return out, None
+
+
+# ---------------------------------------------------------------------------------------------------
+# runtime.healthcheck / runtime.healthcheck-liveness / runtime.startup-bounded
+# ---------------------------------------------------------------------------------------------------
+
+
+def healthcheck(service: Service) -> Verdict:
+    """runtime.healthcheck: every container has a healthcheck (compose or Dockerfile) that is not disabled."""
+    gathered, verdict = _gather(service)
+    if verdict is not None:
+        return verdict
+    bad: list[Evidence] = []
+    good: list[Evidence] = []
+    reasons: list[str] = []
+    for container, hc in gathered:
+        if hc is None:
+            reasons.append(f"'{container.name}' has no healthcheck at {container.where()}")
+            bad.append(Evidence(container.where(), f"{container.name}: no healthcheck in compose"
+                                + (" or its Dockerfile" if container.dockerfile else "")))
+        elif hc.disabled:
+            reasons.append(f"'{container.name}' healthcheck is disabled at {hc.where}")
+            bad.append(Evidence(hc.where, f"{container.name}: healthcheck disabled"))
+        elif not hc.test:
+            reasons.append(f"'{container.name}' healthcheck sets options but no test at {hc.where}")
+            bad.append(Evidence(hc.where, f"{container.name}: healthcheck without test (image's test not visible)"))
+        else:
+            good.append(Evidence(hc.where, f"{container.name}: {hc.command_text}"))
+    if reasons:
+        return Verdict.failed(join_reasons(reasons) + "; add healthcheck: test: [...] probing the service itself",
+                              *bad)
+    return Verdict.passed(f"{len(good)} container(s) have a healthcheck", *good)
+
+
+def _own_ports(container: ComposeService) -> list[str]:
+    ports: list[str] = []
+    for spec in (*(p.target for p in container.ports), *(p.published or "" for p in container.ports),
+                 *container.expose):
+        low, _, high = spec.split("/")[0].partition("-")
+        if low.isdigit() and (not high or (high.isdigit() and int(high) - int(low) <= 1024)):
+            ports.extend(str(n) for n in range(int(low), int(high or low) + 1))
+    return sorted(set(ports), key=int)
+
+
+def healthcheck_liveness(service: Service) -> Verdict:
+    """runtime.healthcheck-liveness: each healthcheck probes the service's own process or port; one that only
+    pings a dependency or checks a file's age stays green while the process is wedged."""
+    gathered, verdict = _gather(service)
+    if verdict is not None:
+        return verdict
+    project = service.stack.compose
+    others = set(project.services) if project else set()
+    bad: list[Evidence] = []
+    good: list[Evidence] = []
+    reasons: list[str] = []
+    for container, hc in gathered:
+        if hc is None or hc.disabled or not hc.test:
+            state = "disabled" if hc is not None and hc.disabled else "missing"
+            where = hc.where if hc is not None else container.where()
+            reasons.append(f"'{container.name}' healthcheck is {state} at {where}")
+            bad.append(Evidence(where, f"{container.name}: healthcheck {state}"))
+            continue
+        aliases = [n for n in (container.hostname, container.container_name) if n]
+        result = classify_healthcheck(
+            hc.test, service=container.name,
+            dependencies=sorted({*container.depends_on, *others} - {container.name}),
+            own_ports=_own_ports(container), aliases=aliases)
+        detail = f"{container.name}: {result.kind.value}: {result.reason}"
+        if result.kind is HealthcheckKind.LIVENESS:
+            good.append(Evidence(hc.where, detail))
+            continue
+        bad.append(Evidence(hc.where, detail))
+        reasons.append(f"healthcheck of '{container.name}' is {result.kind.value} ({hc.command_text}) at "
+                       f"{hc.where}: {result.reason}")
+    if reasons:
+        return Verdict.failed(join_reasons(reasons, 2) + "; probe the service's own process or port instead",
+                              *bad, scope=Scope.STATIC_ONLY)
+    return Verdict.passed(f"{len(good)} healthcheck(s) probe their own process", *good, scope=Scope.STATIC_ONLY)
+
+
+def _fmt(seconds: float) -> str:
+    return f"{seconds:g}s"
+
+
+def startup_bounded(service: Service) -> Verdict:
+    """runtime.startup-bounded: interval, retries and start_period set and within bounds, so a container that
+    never comes up is declared unhealthy within minutes."""
+    gathered, verdict = _gather(service)
+    if verdict is not None:
+        return verdict
+    bad: list[Evidence] = []
+    good: list[Evidence] = []
+    for container, hc in gathered:
+        if hc is None or hc.disabled:
+            where = hc.where if hc else container.where()
+            bad.append(Evidence(where, f"{container.name}: no enabled healthcheck, so startup is unbounded"))
+            continue
+        problems = []
+        if hc.start_period is None:
+            problems.append("start_period not set")
+        elif hc.start_period > MAX_START_PERIOD:
+            problems.append(f"start_period {_fmt(hc.start_period)} > {_fmt(MAX_START_PERIOD)}")
+        if hc.interval is None:
+            problems.append("interval not set")
+        elif not 0 < hc.interval <= MAX_INTERVAL:
+            problems.append(f"interval {_fmt(hc.interval)} not in (0s, {_fmt(MAX_INTERVAL)}]")
+        if hc.retries is None:
+            problems.append("retries not set")
+        elif not RETRIES_RANGE[0] <= hc.retries <= RETRIES_RANGE[1]:
+            problems.append(f"retries {hc.retries} not in {RETRIES_RANGE[0]}..{RETRIES_RANGE[1]}")
+        if problems:
+            bad.append(Evidence(hc.where, f"{container.name}: {', '.join(problems)}"))
+        else:
+            assert hc.start_period is not None
+            assert hc.interval is not None
+            assert hc.retries is not None
+            bound = hc.start_period + hc.interval * hc.retries
+            good.append(Evidence(hc.where, f"{container.name}: start_period {_fmt(hc.start_period)}, interval "
+                                 f"{_fmt(hc.interval)}, retries {hc.retries} (unhealthy after <= {_fmt(bound)})"))
+    if bad:
+        return Verdict.failed(
+            join_reasons([f"{e.detail} at {e.location}" for e in bad], 2)
+            + "; set healthcheck start_period (<= 5m), interval (<= 1m) and retries (1-10)", *bad)
+    return Verdict.passed(f"startup bounded for {len(good)} container(s)", *good)
+
+
+# ---------------------------------------------------------------------------------------------------
+# runtime.restart-policy / runtime.resource-limits
+# ---------------------------------------------------------------------------------------------------
+
+
+def restart_policy(service: Service) -> Verdict:
+    """runtime.restart-policy: long-running containers restart on their own (always/unless-stopped/on-failure)."""
+    containers, verdict = containers_of(service)
+    if verdict is not None:
+        return verdict
+    bad: list[Evidence] = []
+    good: list[Evidence] = []
+    for container in containers:
+        restart = (container.restart or "").strip().lower()
+        deploy = (container.restart_policy or "").strip().lower()
+        if restart.split(":")[0] in GOOD_RESTART:
+            good.append(Evidence(container.where("restart"), f"{container.name}: restart: {container.restart}"))
+        elif deploy in GOOD_DEPLOY_RESTART and restart in ("", "no"):
+            good.append(Evidence(container.where("deploy", "restart_policy", "condition"),
+                                 f"{container.name}: deploy.restart_policy.condition: {deploy}"))
+        elif restart or deploy:
+            shown = f"restart: {container.restart}" if restart else f"deploy.restart_policy.condition: {deploy}"
+            key = ("restart",) if restart else ("deploy", "restart_policy", "condition")
+            bad.append(Evidence(container.where(*key), f"{container.name}: {shown} never restarts a crashed "
+                                "long-running container"))
+        else:
+            bad.append(Evidence(container.where(), f"{container.name}: no restart policy (defaults to no)"))
+    if bad:
+        return Verdict.failed(join_reasons([f"{e.detail} ({e.location})" for e in bad], 2)
+                              + "; set restart: unless-stopped (or on-failure)", *bad)
+    return Verdict.passed(f"{len(good)} container(s) restart on failure", *good)
+
+
+def _human_bytes(value: int) -> str:
+    for unit, size in (("g", 1024**3), ("m", 1024**2), ("k", 1024)):
+        if value >= size and value % size == 0:
+            return f"{value // size}{unit}"
+    return f"{value}b"
+
+
+def resource_limits(service: Service) -> Verdict:
+    """runtime.resource-limits: memory and CPU limits on every container, so one runaway cannot starve the desk."""
+    containers, verdict = containers_of(service)
+    if verdict is not None:
+        return verdict
+    bad: list[Evidence] = []
+    good: list[Evidence] = []
+    for container in containers:
+        missing = [what for what, value in (("memory", container.memory_limit), ("cpus", container.cpu_limit))
+                   if value is None]
+        if missing:
+            bad.append(Evidence(container.where("deploy") if "deploy" in container.raw else container.where(),
+                                f"{container.name}: no {' and no '.join(missing)} limit"))
+        else:
+            assert container.memory_limit is not None
+            key = ("deploy", "resources", "limits") if "deploy" in container.raw else ("mem_limit",)
+            good.append(Evidence(container.where(*key), f"{container.name}: memory "
+                                 f"{_human_bytes(container.memory_limit)}, cpus {container.cpu_limit:g}"))
+    if bad:
+        return Verdict.failed(join_reasons([f"{e.detail} ({e.location})" for e in bad], 2)
+                              + "; set deploy.resources.limits.memory and .cpus (or mem_limit/cpus)", *bad,
+                              scope=Scope.STATIC_ONLY)
+    return Verdict.passed(f"memory and CPU limits on {len(good)} container(s)", *good, scope=Scope.STATIC_ONLY)
+
+
+# ---------------------------------------------------------------------------------------------------
+# runtime.backoff-retry
+# ---------------------------------------------------------------------------------------------------
+
+_RETRY_WORD = re.compile(r"retr(y|ies)|backoff|back_off|reconnect", re.IGNORECASE)
+_NUMERIC = re.compile(r"^\s*\d+(\.\d+)?\s*(ms|s|m|h|sec|secs|seconds)?\s*$", re.IGNORECASE)
+_RETRY_CALLS = frozenset({
+    "retry", "retrying", "asyncretrying", "on_exception", "on_predicate", "retry_call", "exponentialbackoff",
+    "constantbackoff", "decorrelatedjitter", "equaljitterbackoff", "fulljitterbackoff", "wait_exponential",
+    "wait_random_exponential", "stop_after_attempt",
+})
+_SLEEP_CALLS = frozenset({"sleep", "wait"})
+
+
+def _is_setting(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    return isinstance(value, str) and bool(_NUMERIC.match(value))
+
+
+def _walk_settings(data: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _walk_settings(value, (*path, str(key)))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _walk_settings(value, (*path, str(index)))
+    else:
+        yield path, data
+
+
+def config_retry_settings(service: Service, rel: str) -> list[Evidence]:
+    """Numeric retry/backoff/reconnect settings in a config file (YAML, JSON, TOML, or key=value lines).
+
+    Raises InputError for a declared file that is missing or unparsable.
+    """
+    path = service.path(rel)
+    shown = service.show(path)
+    if not path.is_file():
+        raise InputError(shown, None, "declared config file does not exist")
+    found: list[Evidence] = []
+    suffix = path.suffix.lower()
+    if suffix in (".yml", ".yaml"):
+        doc = load_marked(path, display=shown)
+        for keys, value in _walk_settings(doc.data, ()):
+            if any(_RETRY_WORD.search(k) for k in keys) and _is_setting(value):
+                line = doc.line_of(tuple(int(k) if k.isdigit() else k for k in keys))
+                found.append(Evidence(f"{shown}:{line}", f"{'.'.join(keys)}: {value}"))
+        return found
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if suffix in (".json", ".toml"):
+        try:
+            data = json.loads(text) if suffix == ".json" else tomllib.loads(text)
+        except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise InputError(shown, getattr(exc, "lineno", None), f"cannot parse: {exc}") from None
+        for keys, value in _walk_settings(data, ()):
+            if any(_RETRY_WORD.search(k) for k in keys) and _is_setting(value):
+                match = re.search(re.escape(keys[-1]), text)
+                line = text.count("\n", 0, match.start()) + 1 if match else 1
+                found.append(Evidence(f"{shown}:{line}", f"{'.'.join(keys)}: {value}"))
+        return found
+    for number, line_text in enumerate(text.splitlines(), start=1):
+        match = re.match(r"^\s*([A-Za-z0-9_.-]+)\s*[=:\s]\s*([^#;]+)", line_text)
+        if match and _RETRY_WORD.search(match.group(1)) and _is_setting(match.group(2)):
+            found.append(Evidence(f"{shown}:{number}", f"{match.group(1)} = {match.group(2).strip()}"))
+    return found
+
+
+def _call_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return ""
+
+
+class _RetryFinder(ast.NodeVisitor):
+    """Retry/backoff in Python code: tenacity/backoff decorators and calls, a sleep in an except inside a
+    loop, and functions or variables named *retry*/*backoff*."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[int, str]] = []
+        self.loops = 0
+        self.handlers = 0
+
+    def _named(self, name: str, line: int, what: str) -> None:
+        if _RETRY_WORD.search(name):
+            self.found.append((line, f"{what} {name}"))
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._named(node.name, node.lineno, "function")
+        for deco in node.decorator_list:
+            name = _call_name(deco)
+            if name.lower() in _RETRY_CALLS:
+                self.found.append((deco.lineno, f"@{ast.unparse(deco)[:60]} on {node.name}"))
+        saved = self.loops, self.handlers
+        self.loops = self.handlers = 0
+        self.generic_visit(node)
+        self.loops, self.handlers = saved
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Call(self, node: ast.Call) -> None:
+        name = _call_name(node)
+        if name.lower() in _RETRY_CALLS:
+            self.found.append((node.lineno, f"call {ast.unparse(node.func)[:60]}(...)"))
+        elif name in _SLEEP_CALLS and self.loops and self.handlers:
+            self.found.append((node.lineno, f"{ast.unparse(node)[:60]} in an except block inside a loop"))
+        for kw in node.keywords:
+            if kw.arg and _RETRY_WORD.search(kw.arg):
+                self.found.append((node.lineno, f"keyword {kw.arg}= in {name}(...)"))
+        self.generic_visit(node)
+
+    def _loop(self, node: ast.For | ast.While | ast.AsyncFor) -> None:
+        self.loops += 1
+        self.generic_visit(node)
+        self.loops -= 1
+
+    visit_For = visit_While = visit_AsyncFor = _loop
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        self.handlers += 1
+        self.generic_visit(node)
+        self.handlers -= 1
+
+    def visit_Assign(self, node: ast.Assign | ast.AnnAssign) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Name):
+                self._named(target.id, node.lineno, "variable")
+            elif isinstance(target, ast.Attribute):
+                self._named(target.attr, node.lineno, "attribute")
+        self.generic_visit(node)
+
+    visit_AnnAssign = visit_Assign
+
+
+def code_retry_evidence(service: Service, code_dir: Path) -> tuple[list[Evidence], list[Evidence]]:
+    """(retry/backoff findings, unparsable files) in the row's Python code, tests excluded."""
+    tests = service.path(str(service.spec.raw["tests"])).resolve() if service.spec.raw.get("tests") else None
+    files = [code_dir] if code_dir.is_file() else sorted(code_dir.rglob("*.py"))
+    found: list[Evidence] = []
+    broken: list[Evidence] = []
+    for file in files:
+        resolved = file.resolve()
+        if tests is not None and (resolved == tests or tests in resolved.parents):
+            continue
+        rel_parts = file.relative_to(code_dir).parts if file != code_dir else (file.name,)
+        if file.name.startswith("test_") or "tests" in rel_parts[:-1]:
+            continue
+        shown = service.show(file)
+        try:
+            tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
+        except (SyntaxError, UnicodeDecodeError, OSError) as exc:
+            line = getattr(exc, "lineno", None) or 1
+            broken.append(Evidence(f"{shown}:{line}", f"cannot parse Python: {exc}"))
+            continue
+        finder = _RetryFinder()
+        finder.visit(tree)
+        found.extend(Evidence(f"{shown}:{line}", what) for line, what in sorted(set(finder.found)))
+    return found, broken
+
+
+def backoff_retry(service: Service) -> Verdict:
+    """runtime.backoff-retry: start order waits for healthy dependencies, and the row's config or code
+    retries with backoff when a dependency goes away later."""
+    if service.kind == "gate":
+        return Verdict.not_applicable("gate row is a job, retried by CI, not a long-running client")
+    containers, verdict = containers_of(service)
+    if verdict is not None and verdict.outcome is not Outcome.NOT_APPLICABLE:
+        return verdict
+    deps = [(c, name, cond) for c in containers for name, cond in c.depends_on.items()]
+    own_code = has_own_code(service)
+    if not deps and not own_code:
+        return Verdict.not_applicable(f"{service.name} has no dependencies (no depends_on) and no own code")
+    bad: list[Evidence] = []
+    good: list[Evidence] = []
+    reasons: list[str] = []
+    for container, name, cond in deps:
+        where = container.where("depends_on", name)
+        if isinstance(container.raw.get("depends_on"), list):
+            reasons.append(f"'{container.name}' depends_on is a list (waits for start, not health)")
+            bad.append(Evidence(where, f"{container.name} -> {name}: list form; use {name}: "
+                                "{condition: service_healthy}"))
+        elif cond not in HEALTHY_CONDITIONS:
+            reasons.append(f"'{container.name}' depends_on {name} with condition {cond}")
+            bad.append(Evidence(where, f"{container.name} -> {name}: condition {cond}, not service_healthy"))
+        else:
+            good.append(Evidence(where, f"{container.name} waits for {name} ({cond})"))
+    settings: list[Evidence] = []
+    for rel in service.spec.paths("config"):
+        try:
+            settings.extend(config_retry_settings(service, rel))
+        except InputError as exc:
+            return input_failure(exc)
+    code = service.spec.raw.get("code")
+    if code:
+        code_dir = service.path(str(code))
+        if not code_dir.exists():
+            return Verdict.failed(f"declared code {service.show(code_dir)} does not exist",
+                                  Evidence(service.show(code_dir), "code in services.yaml"))
+        found, broken = code_retry_evidence(service, code_dir)
+        if broken:
+            return Verdict.failed(f"{broken[0].location}: {broken[0].detail}", *broken)
+        settings.extend(found)
+    if not settings:
+        where = ", ".join([*service.spec.paths("config"), *([str(code)] if code else [])]) or "no config/code declared"
+        reasons.append(f"no retry/backoff setting found in {where}")
+        bad.append(Evidence(service.spec.where, f"searched: {where}"))
+    if reasons:
+        return Verdict.failed(join_reasons(reasons, 2) + "; wait for service_healthy and retry dependencies with "
+                              "backoff (e.g. tenacity, backoff, or retry settings in config)",
+                              *limited([*bad, *good]))
+    return Verdict.passed(f"{len(good)} healthy-gated dependenc{'y' if len(good) == 1 else 'ies'}, "
+                          f"{len(settings)} retry/backoff setting(s)", *limited([*good, *settings]))
