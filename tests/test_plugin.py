@@ -319,3 +319,12 @@ def test_config_option_and_ini(stack: pytest.Pytester) -> None:
 
 def resolve(path: Path) -> Path:
     return path.resolve()
+
+
+def test_stack_can_move_a_criterion_to_another_level(stack: pytest.Pytester) -> None:
+    stack.makefile(".yaml", services=SERVICES + "criteria:\n  demo.polished: {level: L1}\n")
+    result, data = run_json(stack)
+    assert result.ret == 1
+    result.assert_outcomes(passed=2, failed=2)
+    assert {r["level"] for r in data["results"] if r["criterion"] == "demo.polished"} == {"L1"}
+    assert {s["level"] for s in data["services"]} == {"L0.5"}
