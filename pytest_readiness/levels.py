@@ -11,17 +11,18 @@ from .results import CriterionResult, Evidence, Outcome
 
 LEVELS = ("L0", "L1", "L2", "L3")
 CRITERION_LEVELS = ("L1", "L2", "L3")
+LEVEL_VALUES = (0.0, 1.0, 1.5, 2.0, 2.5, 3.0)
 DEFAULT_HALF_STEP = 0.5
 DEFAULT_TOP_GAPS = 3
 
 
 def level_number(level: str) -> float:
-    """``"L1.5"`` -> 1.5; ValueError for anything that is not a level."""
+    """``"L1.5"`` -> 1.5; ValueError for anything that is not a level (L0, L1, L1.5, L2, L2.5, L3)."""
     try:
         value = float(level[1:]) if level.startswith("L") else -1.0
     except ValueError:
         value = -1.0
-    if value not in (0, 0.5, 1, 1.5, 2, 2.5, 3):
+    if value not in LEVEL_VALUES:
         raise ValueError(f"not a level: {level!r}")
     return value
 
@@ -193,7 +194,8 @@ def service_level(
         else:
             break
     value: float = reached
-    if reached < 3:
+    # Half steps start at L1 (the seed's L1.5): a service failing any L1 criterion is a prototype.
+    if 1 <= reached < 3:
         upper = [r for c, r in applicable if level_number(c.level) == reached + 1]
         passing = sum(1 for r in upper if r.outcome.counts_as_passed)
         if upper and passing / len(upper) >= half_step:
@@ -218,13 +220,13 @@ def service_level(
 
 
 def median_level(values: Sequence[float]) -> float:
-    """The median, rounded down to a half step when the count is even (never flatter than the truth)."""
+    """The median; with an even count, the mean of the middle two rounded down to a level that exists."""
     ordered = sorted(values)
     n = len(ordered)
     if n % 2:
         return ordered[n // 2]
     mid = (ordered[n // 2 - 1] + ordered[n // 2]) / 2
-    return int(mid * 2) / 2
+    return max(v for v in LEVEL_VALUES if v <= mid)
 
 
 def checkpoint(

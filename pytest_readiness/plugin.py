@@ -93,7 +93,10 @@ def _config_path(config: pytest.Config) -> Path:
     option = config.getoption("readiness_config")
     if option:
         return Path(config.invocation_params.dir, option)
-    return Path(config.rootpath, str(config.getini("readiness_config")))
+    # Beside the ini file when there is one; otherwise where pytest was invoked (pytest picks the
+    # rootdir before plugin options are known, so `--readiness-json /x/y.json` can move it).
+    base = config.inipath.parent if config.inipath else config.invocation_params.dir
+    return Path(base, str(config.getini("readiness_config")))
 
 
 def _load_stack(config: pytest.Config) -> Stack:

@@ -88,8 +88,9 @@ def slo_lines(card: Scorecard, width: int = 120) -> Iterator[str]:
 def checkpoint_lines(card: Scorecard, width: int = 120) -> Iterator[str]:
     cp = card.checkpoint
     weakest = ", ".join(cp.weakest) or "-"
-    yield clip(f"Overall: {level_label(cp.overall)}, the median of {len(card.services)} services; "
-               f"weakest: {weakest}", width)
+    yield clip(
+        f"Overall: {level_label(cp.overall)}, the median of {len(card.services)} services; weakest: {weakest}", width
+    )
     if cp.next_level and cp.blocking:
         yield f"Not yet {level_label(cp.next_level)} because:"
         items = list(cp.blocking.items())

@@ -68,9 +68,7 @@ class ScorecardReporter:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         half = float(str(self.config.getini("readiness_half_step")))
-        card = build_scorecard(
-            self.stack, self.results, self._catalog(), half_step=half, selection=self._selection()
-        )
+        card = build_scorecard(self.stack, self.results, self._catalog(), half_step=half, selection=self._selection())
         self.config.stash[SCORECARD_KEY] = card
         redactor = Redactor(self.stack.secret_values())
         json_path = self.config.getoption("readiness_json")

@@ -82,9 +82,16 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def stack_files(lock_text: str = "redis==5.2.1\n", lockfile: str = "app/requirements.txt", *,
-                image: str = "acme/app:1.2.0", extra: str = "", entry: str = CLEAN_ENTRY,
-                dockerfile: str = DOCKERFILE, more: dict[str, str] | None = None) -> tuple[str, dict[str, str]]:
+def stack_files(
+    lock_text: str = "redis==5.2.1\n",
+    lockfile: str = "app/requirements.txt",
+    *,
+    image: str = "acme/app:1.2.0",
+    extra: str = "",
+    entry: str = CLEAN_ENTRY,
+    dockerfile: str = DOCKERFILE,
+    more: dict[str, str] | None = None,
+) -> tuple[str, dict[str, str]]:
     files = {
         "compose.yml": COMPOSE.format(image=image, extra=extra),
         "manifest.md": MANIFEST,
@@ -128,14 +135,20 @@ def test_unpinned_entries_fail_with_every_line(tmp_path: Path) -> None:
 
 
 def test_constraints_file_pins_bare_names(tmp_path: Path) -> None:
-    verdict = run(tmp_path, "lockfile_pinned", lock_text="-c constraints.txt\nredis\n",
-                  more={"app/constraints.txt": "redis==5.2.1\n"})
+    verdict = run(
+        tmp_path,
+        "lockfile_pinned",
+        lock_text="-c constraints.txt\nredis\n",
+        more={"app/constraints.txt": "redis==5.2.1\n"},
+    )
     assert verdict.outcome is Outcome.PASSED, verdict.reason
 
 
 def test_url_with_hash_and_vcs_commit_are_pinned(tmp_path: Path) -> None:
-    lock = ("pkg @ https://x.invalid/pkg-1.0.whl --hash=sha256:abc\n"
-            "lib @ git+https://x.invalid/lib.git@0123456789abcdef0123456789abcdef01234567\n")
+    lock = (
+        "pkg @ https://x.invalid/pkg-1.0.whl --hash=sha256:abc\n"
+        "lib @ git+https://x.invalid/lib.git@0123456789abcdef0123456789abcdef01234567\n"
+    )
     assert run(tmp_path, "lockfile_pinned", lock_text=lock).outcome is Outcome.PASSED
 
 
@@ -163,16 +176,30 @@ def test_own_code_without_lockfile_fails_and_datastore_is_not_applicable(tmp_pat
     assert build.lockfile_pinned(service(stack, "cache")).outcome is Outcome.NOT_APPLICABLE
 
 
-@pytest.mark.parametrize(("name", "text", "hashed"), [
-    ("poetry.lock", '[[package]]\nname = "redis"\nversion = "5.2.1"\nfiles = [{file = "r.whl", hash = "sha256:a"}]\n',
-     True),
-    ("uv.lock", '[[package]]\nname = "app"\nversion = "0.1.0"\nsource = { editable = "." }\n\n'
-     '[[package]]\nname = "redis"\nversion = "5.2.1"\nsource = { registry = "https://pypi.org/simple" }\n'
-     'sdist = { url = "https://x/redis.tar.gz", hash = "sha256:b" }\n', True),
-    ("uv.lock", '[[package]]\nname = "lib"\nversion = "1.0"\nsource = { git = "https://x/lib.git" }\n', False),
-    ("Pipfile.lock", '{\n  "default": {\n    "redis": {\n      "hashes": ["sha256:c"],\n'
-     '      "version": "==5.2.1"\n    }\n  },\n  "develop": {}\n}\n', True),
-])
+@pytest.mark.parametrize(
+    ("name", "text", "hashed"),
+    [
+        (
+            "poetry.lock",
+            '[[package]]\nname = "redis"\nversion = "5.2.1"\nfiles = [{file = "r.whl", hash = "sha256:a"}]\n',
+            True,
+        ),
+        (
+            "uv.lock",
+            '[[package]]\nname = "app"\nversion = "0.1.0"\nsource = { editable = "." }\n\n'
+            '[[package]]\nname = "redis"\nversion = "5.2.1"\nsource = { registry = "https://pypi.org/simple" }\n'
+            'sdist = { url = "https://x/redis.tar.gz", hash = "sha256:b" }\n',
+            True,
+        ),
+        ("uv.lock", '[[package]]\nname = "lib"\nversion = "1.0"\nsource = { git = "https://x/lib.git" }\n', False),
+        (
+            "Pipfile.lock",
+            '{\n  "default": {\n    "redis": {\n      "hashes": ["sha256:c"],\n'
+            '      "version": "==5.2.1"\n    }\n  },\n  "develop": {}\n}\n',
+            True,
+        ),
+    ],
+)
 def test_structured_locks(tmp_path: Path, name: str, text: str, hashed: bool) -> None:
     pinned = run(tmp_path, "lockfile_pinned", lock_text=text, lockfile=f"app/{name}")
     assert pinned.outcome is Outcome.PASSED, pinned.reason
@@ -200,13 +227,16 @@ def test_hashes_pass_only_when_every_entry_is_hashed(tmp_path: Path) -> None:
 # -- build.no-install-at-start --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", [
-    'command: sh -c "pip install -r requirements.txt && python -m app"',
-    'command: ["bash", "-lc", "python3 -m pip install foo; exec python -m app"]',
-    "command: pip3 install --user foo",
-    "entrypoint: [\"/bin/sh\", \"-c\", \"apk add curl && exec python -m app\"]",
-    'command: sh -c "X=$$(npm ci) python -m app"',
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        'command: sh -c "pip install -r requirements.txt && python -m app"',
+        'command: ["bash", "-lc", "python3 -m pip install foo; exec python -m app"]',
+        "command: pip3 install --user foo",
+        'entrypoint: ["/bin/sh", "-c", "apk add curl && exec python -m app"]',
+        'command: sh -c "X=$$(npm ci) python -m app"',
+    ],
+)
 def test_install_in_compose_command_fails(tmp_path: Path, command: str) -> None:
     verdict = run(tmp_path, "no_install_at_start", extra=command)
     assert verdict.outcome is Outcome.FAILED, verdict.reason
@@ -215,13 +245,13 @@ def test_install_in_compose_command_fails(tmp_path: Path, command: str) -> None:
 
 
 def test_quoted_install_text_is_not_an_install(tmp_path: Path) -> None:
-    verdict = run(tmp_path, "no_install_at_start", extra='command: sh -c "echo \'pip install x\' && python -m app"')
+    verdict = run(tmp_path, "no_install_at_start", extra="command: sh -c \"echo 'pip install x' && python -m app\"")
     assert verdict.outcome is Outcome.PASSED, verdict.reason
     assert any("entry script" in e.detail for e in verdict.evidence)
 
 
 def test_entry_script_copied_by_dockerfile_is_read(tmp_path: Path) -> None:
-    entry = "#!/bin/sh\nset -e\nif [ -n \"$DEV\" ]; then\n  pip install -e .\nfi\nexec python -m app\n"
+    entry = '#!/bin/sh\nset -e\nif [ -n "$DEV" ]; then\n  pip install -e .\nfi\nexec python -m app\n'
     verdict = run(tmp_path, "no_install_at_start", entry=entry)
     assert verdict.outcome is Outcome.FAILED
     assert verdict.evidence[0].location == "stack/app/entrypoint.sh:4"
@@ -237,8 +267,12 @@ def test_dockerfile_shell_form_cmd_install_fails(tmp_path: Path) -> None:
 
 def test_bind_mounted_entry_script_is_read(tmp_path: Path) -> None:
     extra = 'command: ["/opt/start.sh"]\n    volumes: ["./scripts/start.sh:/opt/start.sh:ro"]'
-    verdict = run(tmp_path, "no_install_at_start", extra=extra,
-                  more={"scripts/start.sh": "#!/bin/bash\ncase $1 in\n  dev) npm install ;;\nesac\nexec node s.js\n"})
+    verdict = run(
+        tmp_path,
+        "no_install_at_start",
+        extra=extra,
+        more={"scripts/start.sh": "#!/bin/bash\ncase $1 in\n  dev) npm install ;;\nesac\nexec node s.js\n"},
+    )
     assert verdict.outcome is Outcome.FAILED
     assert verdict.evidence[0].location == "stack/scripts/start.sh:3"
 
@@ -260,17 +294,20 @@ def test_image_only_container_passes_static_only(tmp_path: Path) -> None:
     assert "image's own command" in verdict.evidence[0].detail
 
 
-@pytest.mark.parametrize(("argv", "found"), [
-    (["pip", "install", "x"], True),
-    (["/usr/local/bin/pip3.11", "--no-cache-dir", "install", "x"], True),
-    (["exec", "gosu", "app", "python", "-m", "pip", "install", "x"], True),
-    (["uv", "pip", "sync", "req.txt"], True),
-    (["poetry", "install"], True),
-    (["apt-get", "update"], False),
-    (["pip", "freeze"], False),
-    (["echo", "pip", "install"], False),
-    (["yarn"], True),
-])
+@pytest.mark.parametrize(
+    ("argv", "found"),
+    [
+        (["pip", "install", "x"], True),
+        (["/usr/local/bin/pip3.11", "--no-cache-dir", "install", "x"], True),
+        (["exec", "gosu", "app", "python", "-m", "pip", "install", "x"], True),
+        (["uv", "pip", "sync", "req.txt"], True),
+        (["poetry", "install"], True),
+        (["apt-get", "update"], False),
+        (["pip", "freeze"], False),
+        (["echo", "pip", "install"], False),
+        (["yarn"], True),
+    ],
+)
 def test_install_in_argv(argv: list[str], found: bool) -> None:
     assert (build.install_in_argv(argv) is not None) is found
 
@@ -291,11 +328,14 @@ def test_versioned_image_in_manifest_passes_with_manifest_line(tmp_path: Path) -
     assert "stack/manifest.md:5" in [e.location for e in verdict.evidence]
 
 
-@pytest.mark.parametrize(("image", "words"), [
-    ("acme/app:latest", "tagged latest"),
-    ("acme/app", "no tag"),
-    ("acme/app:1.3.0", "not in"),
-])
+@pytest.mark.parametrize(
+    ("image", "words"),
+    [
+        ("acme/app:latest", "tagged latest"),
+        ("acme/app", "no tag"),
+        ("acme/app:1.3.0", "not in"),
+    ],
+)
 def test_unversioned_or_unreleased_image_fails(tmp_path: Path, image: str, words: str) -> None:
     verdict = run(tmp_path, "versioned_image", image=image)
     assert verdict.outcome is Outcome.FAILED
@@ -313,7 +353,7 @@ def test_build_only_service_fails(tmp_path: Path) -> None:
 
 def test_digest_and_image_tag_columns_are_matched(tmp_path: Path) -> None:
     digest = "sha256:" + "a" * 64
-    manifest = (f"| Image | Tag |\n|---|---|\n| docker.io/acme/app | 1.2.0 |\n\n```\nacme/app@{digest}\n```\n")
+    manifest = f"| Image | Tag |\n|---|---|\n| docker.io/acme/app | 1.2.0 |\n\n```\nacme/app@{digest}\n```\n"
     services_yaml, files = stack_files(more={"manifest.md": manifest})
     stack = make_stack(tmp_path, services_yaml, files)
     assert build.versioned_image(service(stack, "app")).outcome is Outcome.PASSED

@@ -94,11 +94,20 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
 
 
-def check(tmp_path: Path, fn: str, name: str = "app", *, app: str = GOOD_APP, db: str = GOOD_DB,
-          more: dict[str, str] | None = None, config: str = CONFIG, code: str = CODE) -> Verdict:
+def check(
+    tmp_path: Path,
+    fn: str,
+    name: str = "app",
+    *,
+    app: str = GOOD_APP,
+    db: str = GOOD_DB,
+    more: dict[str, str] | None = None,
+    config: str = CONFIG,
+    code: str = CODE,
+) -> Verdict:
     files = {
         "compose.yml": "services:\n  app:" + app.rstrip() + "\n  db:" + db.rstrip() + "\n",
-        "app/Dockerfile": "FROM python:3.11-slim\nCOPY . /app\nCMD [\"python\", \"-m\", \"app\"]\n",
+        "app/Dockerfile": 'FROM python:3.11-slim\nCOPY . /app\nCMD ["python", "-m", "app"]\n',
         "app/config.yaml": config,
         "app/app/main.py": code,
         **(more or {}),
@@ -136,8 +145,10 @@ def test_missing_or_disabled_healthcheck_fails(tmp_path: Path) -> None:
 
 def test_dockerfile_healthcheck_counts_and_none_disables(tmp_path: Path) -> None:
     app = GOOD_APP.split("    healthcheck:")[0] + "    restart: unless-stopped\n"
-    dockerfile = ("FROM python:3.11-slim\nHEALTHCHECK --interval=20s --start-period=10s --retries=3 "
-                  "CMD curl -f http://localhost:8080/healthz || exit 1\nCMD [\"python\"]\n")
+    dockerfile = (
+        "FROM python:3.11-slim\nHEALTHCHECK --interval=20s --start-period=10s --retries=3 "
+        'CMD curl -f http://localhost:8080/healthz || exit 1\nCMD ["python"]\n'
+    )
     verdict = check(tmp_path, "healthcheck", app=app, more={"app/Dockerfile": dockerfile})
     assert verdict.outcome is Outcome.PASSED
     assert verdict.evidence[0].location == "stack/app/Dockerfile:2"
@@ -147,8 +158,14 @@ def test_dockerfile_healthcheck_counts_and_none_disables(tmp_path: Path) -> None
 
 
 def test_gate_is_not_applicable(tmp_path: Path) -> None:
-    for fn in ("healthcheck", "healthcheck_liveness", "restart_policy", "startup_bounded", "resource_limits",
-               "backoff_retry"):
+    for fn in (
+        "healthcheck",
+        "healthcheck_liveness",
+        "restart_policy",
+        "startup_bounded",
+        "resource_limits",
+        "backoff_retry",
+    ):
         verdict = check(tmp_path, fn, "gate")
         assert verdict.outcome is Outcome.NOT_APPLICABLE, fn
         assert verdict.reason
@@ -163,10 +180,13 @@ def test_own_port_probe_is_liveness(tmp_path: Path) -> None:
     assert verdict.scope is Scope.STATIC_ONLY
 
 
-@pytest.mark.parametrize(("test", "kind"), [
-    ('["CMD", "redis-cli", "-h", "db", "ping"]', "connectivity-only"),
-    ('["CMD-SHELL", "test -n \\"$$(find /data/events.jsonl -mmin -2)\\""]', "freshness-based"),
-])
+@pytest.mark.parametrize(
+    ("test", "kind"),
+    [
+        ('["CMD", "redis-cli", "-h", "db", "ping"]', "connectivity-only"),
+        ('["CMD-SHELL", "test -n \\"$$(find /data/events.jsonl -mmin -2)\\""]', "freshness-based"),
+    ],
+)
 def test_dependency_or_file_probe_fails(tmp_path: Path, test: str, kind: str) -> None:
     app = replace(GOOD_APP, '["CMD", "curl", "-fsS", "http://localhost:8080/healthz"]', test)
     verdict = check(tmp_path, "healthcheck_liveness", app=app)
@@ -179,14 +199,17 @@ def test_dependency_or_file_probe_fails(tmp_path: Path, test: str, kind: str) ->
 # -- runtime.restart-policy -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("line", "outcome"), [
-    ("    restart: unless-stopped\n", Outcome.PASSED),
-    ("    restart: on-failure:5\n", Outcome.PASSED),
-    ("    restart: \"no\"\n", Outcome.FAILED),
-    ("", Outcome.FAILED),
-    ("    deploy:\n      restart_policy:\n        condition: any\n", Outcome.PASSED),
-    ("    deploy:\n      restart_policy:\n        condition: none\n", Outcome.FAILED),
-])
+@pytest.mark.parametrize(
+    ("line", "outcome"),
+    [
+        ("    restart: unless-stopped\n", Outcome.PASSED),
+        ("    restart: on-failure:5\n", Outcome.PASSED),
+        ('    restart: "no"\n', Outcome.FAILED),
+        ("", Outcome.FAILED),
+        ("    deploy:\n      restart_policy:\n        condition: any\n", Outcome.PASSED),
+        ("    deploy:\n      restart_policy:\n        condition: none\n", Outcome.FAILED),
+    ],
+)
 def test_restart_policy(tmp_path: Path, line: str, outcome: Outcome) -> None:
     db = "\n    image: redis:7.2.4-alpine\n" + line
     verdict = check(tmp_path, "restart_policy", "db", db=db)
@@ -203,12 +226,15 @@ def test_startup_bounded_passes_and_reports_bound(tmp_path: Path) -> None:
     assert "unhealthy after <= 105s" in verdict.evidence[0].detail
 
 
-@pytest.mark.parametrize(("old", "new", "words"), [
-    ("      start_period: 30s\n", "", "start_period not set"),
-    ("      start_period: 30s\n", "      start_period: 10m\n", "start_period 600s > 300s"),
-    ("      interval: 15s\n", "      interval: 2m\n", "interval 120s"),
-    ("      retries: 5\n", "      retries: 0\n", "retries 0 not in 1..10"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("      start_period: 30s\n", "", "start_period not set"),
+        ("      start_period: 30s\n", "      start_period: 10m\n", "start_period 600s > 300s"),
+        ("      interval: 15s\n", "      interval: 2m\n", "interval 120s"),
+        ("      retries: 5\n", "      retries: 0\n", "retries 0 not in 1..10"),
+    ],
+)
 def test_startup_unbounded_fails(tmp_path: Path, old: str, new: str, words: str) -> None:
     verdict = check(tmp_path, "startup_bounded", app=replace(GOOD_APP, old, new))
     assert verdict.outcome is Outcome.FAILED
@@ -230,8 +256,9 @@ def test_backoff_passes_with_healthy_dependency_and_settings(tmp_path: Path) -> 
 
 
 def test_list_depends_on_and_started_condition_fail(tmp_path: Path) -> None:
-    listed = replace(GOOD_APP, "    depends_on:\n      db:\n        condition: service_healthy\n",
-                     "    depends_on: [db]\n")
+    listed = replace(
+        GOOD_APP, "    depends_on:\n      db:\n        condition: service_healthy\n", "    depends_on: [db]\n"
+    )
     verdict = check(tmp_path, "backoff_retry", app=listed)
     assert verdict.outcome is Outcome.FAILED
     assert "list" in verdict.reason
@@ -242,17 +269,28 @@ def test_list_depends_on_and_started_condition_fail(tmp_path: Path) -> None:
 
 
 def test_no_retry_anywhere_fails(tmp_path: Path) -> None:
-    verdict = check(tmp_path, "backoff_retry", config="redis:\n  url: redis://db:6379/0\n  timeout: 5\n",
-                    code="def run(client):\n    return client.ping()\n")
+    verdict = check(
+        tmp_path,
+        "backoff_retry",
+        config="redis:\n  url: redis://db:6379/0\n  timeout: 5\n",
+        code="def run(client):\n    return client.ping()\n",
+    )
     assert verdict.outcome is Outcome.FAILED
     assert "no retry/backoff setting" in verdict.reason
 
 
 def test_code_detection_tenacity_and_names(tmp_path: Path) -> None:
-    code = ("from tenacity import retry, stop_after_attempt\n\n\n@retry(stop=stop_after_attempt(5))\n"
-            "def connect():\n    pass\n")
-    verdict = check(tmp_path, "backoff_retry", config="x: 1\n", code=code,
-                    more={"app/tests/test_x.py": "def test_retry():\n    pass\n"})
+    code = (
+        "from tenacity import retry, stop_after_attempt\n\n\n@retry(stop=stop_after_attempt(5))\n"
+        "def connect():\n    pass\n"
+    )
+    verdict = check(
+        tmp_path,
+        "backoff_retry",
+        config="x: 1\n",
+        code=code,
+        more={"app/tests/test_x.py": "def test_retry():\n    pass\n"},
+    )
     assert verdict.outcome is Outcome.PASSED
     locations = [e.location for e in verdict.evidence]
     assert "stack/app/app/main.py:4" in locations

@@ -101,11 +101,21 @@ def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def files(*, port: str = "127.0.0.1:8080:8080", app: str = APP, log: str = LOG, report: str = REPORT,
-          reviewed: str = "2026-01-15", more: dict[str, str] | None = None) -> dict[str, str]:
+def files(
+    *,
+    port: str = "127.0.0.1:8080:8080",
+    app: str = APP,
+    log: str = LOG,
+    report: str = REPORT,
+    reviewed: str = "2026-01-15",
+    more: dict[str, str] | None = None,
+) -> dict[str, str]:
     return {
-        "compose/compose.yml": "services:\n  app:" + app.format(port=port).rstrip() + "\n  db:"
-                               + DB.format().rstrip() + "\n",
+        "compose/compose.yml": "services:\n  app:"
+        + app.format(port=port).rstrip()
+        + "\n  db:"
+        + DB.format().rstrip()
+        + "\n",
         "logs/app/app.log": log,
         "reports/app.json": report,
         "outputs/app.jsonl": '{"id": "1", "value": 3}\n',
@@ -130,8 +140,7 @@ def test_clean_files_pass_with_count(tmp_path: Path) -> None:
     assert "2 compose environment entries" in verdict.reason
 
 
-def test_declared_secret_value_in_log_fails_without_showing_it(tmp_path: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_declared_secret_value_in_log_fails_without_showing_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     value = "Zq8xLm2Vp4Rt6Nw"
     monkeypatch.setenv("API_SECRET", value)
     log = LOG + f"2026-02-27T11:53:00Z DEBUG signing with {value}\n"
@@ -145,21 +154,30 @@ def test_declared_secret_value_in_log_fails_without_showing_it(tmp_path: Path,
 
 def test_dotenv_value_beside_compose_counts(tmp_path: Path) -> None:
     value = "pg-Secret-Value-771"
-    verdict = check(tmp_path, "secrets_not_logged", "db",
-                    more={"compose/.env": f"DB_PASSWORD={value}\nOTHER=6379\n",
-                          "logs/db/db.log": f"FATAL password authentication failed ({value})\nport 6379\n"})
+    verdict = check(
+        tmp_path,
+        "secrets_not_logged",
+        "db",
+        more={
+            "compose/.env": f"DB_PASSWORD={value}\nOTHER=6379\n",
+            "logs/db/db.log": f"FATAL password authentication failed ({value})\nport 6379\n",
+        },
+    )
     assert verdict.outcome is Outcome.FAILED
     assert "DB_PASSWORD" in verdict.evidence[0].detail
     assert len(verdict.evidence) == 1
     assert value not in verdict.reason + verdict.evidence[0].detail
 
 
-@pytest.mark.parametrize(("line", "detector"), [
-    ('{"level": "info", "msg": "aws", "key": "AKIAIOSFODNN7EXAMPLE"}', "AWS Access Key"),
-    ("-----BEGIN RSA PRIVATE KEY-----", "Private Key"),
-    ('connecting with api_key="Xk29fj38SLd92kfj3lsd9"', "Secret Keyword"),
-    ("db url postgresql://ops:s3cretpw@db:5432/ops", "Basic Auth Credentials"),
-])
+@pytest.mark.parametrize(
+    ("line", "detector"),
+    [
+        ('{"level": "info", "msg": "aws", "key": "AKIAIOSFODNN7EXAMPLE"}', "AWS Access Key"),
+        ("-----BEGIN RSA PRIVATE KEY-----", "Private Key"),
+        ('connecting with api_key="Xk29fj38SLd92kfj3lsd9"', "Secret Keyword"),
+        ("db url postgresql://ops:s3cretpw@db:5432/ops", "Basic Auth Credentials"),
+    ],
+)
 def test_secret_shaped_tokens_fail_masked(tmp_path: Path, line: str, detector: str) -> None:
     verdict = check(tmp_path, "secrets_not_logged", log=LOG + line + "\n")
     assert verdict.outcome is Outcome.FAILED, verdict.reason
@@ -185,14 +203,17 @@ def test_nothing_to_scan_is_not_observed(tmp_path: Path) -> None:
 # -- security.network-exposure --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("port", "outcome"), [
-    ("127.0.0.1:8080:8080", Outcome.PASSED),
-    ("[::1]:8080:8080", Outcome.PASSED),
-    ("10.0.0.5:8080:8080", Outcome.PASSED),
-    ("8080:8080", Outcome.FAILED),
-    ("0.0.0.0:8080:8080", Outcome.FAILED),
-    ("192.168.1.10:8080:8080", Outcome.FAILED),
-])
+@pytest.mark.parametrize(
+    ("port", "outcome"),
+    [
+        ("127.0.0.1:8080:8080", Outcome.PASSED),
+        ("[::1]:8080:8080", Outcome.PASSED),
+        ("10.0.0.5:8080:8080", Outcome.PASSED),
+        ("8080:8080", Outcome.FAILED),
+        ("0.0.0.0:8080:8080", Outcome.FAILED),
+        ("192.168.1.10:8080:8080", Outcome.FAILED),
+    ],
+)
 def test_port_bindings(tmp_path: Path, port: str, outcome: Outcome) -> None:
     verdict = check(tmp_path, "network_exposure", port=port)
     assert verdict.outcome is outcome, verdict.reason
@@ -243,8 +264,12 @@ def test_root_user_and_privileged_fail(tmp_path: Path) -> None:
 
 def test_dockerfile_user_counts(tmp_path: Path) -> None:
     app = APP.replace('    user: "10001"\n', "    build: ../app\n")
-    verdict = check(tmp_path, "least_privilege", app=app,
-                    more={"app/Dockerfile": "FROM python:3.11-slim\nUSER 10001\nCMD [\"python\"]\n"})
+    verdict = check(
+        tmp_path,
+        "least_privilege",
+        app=app,
+        more={"app/Dockerfile": 'FROM python:3.11-slim\nUSER 10001\nCMD ["python"]\n'},
+    )
     assert verdict.outcome is Outcome.PASSED, verdict.reason
 
 
@@ -287,10 +312,16 @@ def test_key_rotation_not_applicable_without_secret_use(tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_key_rotation_prefers_git_history(tmp_path: Path) -> None:
     stack = make_stack(tmp_path, SERVICES.format(), files(reviewed="2026-02-20"))
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@x", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@x", "GIT_AUTHOR_DATE": "2025-06-01T10:00:00Z",
-           "GIT_COMMITTER_DATE": "2025-06-01T10:00:00Z", "PATH": "/usr/bin:/bin:/usr/local/bin",
-           "HOME": str(tmp_path)}
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@x",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@x",
+        "GIT_AUTHOR_DATE": "2025-06-01T10:00:00Z",
+        "GIT_COMMITTER_DATE": "2025-06-01T10:00:00Z",
+        "PATH": "/usr/bin:/bin:/usr/local/bin",
+        "HOME": str(tmp_path),
+    }
     for args in (["init", "-q"], ["add", "stack/runbooks.md"], ["commit", "-q", "-m", "runbook"]):
         subprocess.run(["git", *args], cwd=tmp_path, env=env, check=True)
     verdict = security.key_rotation(service(stack, "app"))

@@ -48,11 +48,14 @@ def test_good_config_is_typed_and_resolved(tmp_path: Path) -> None:
     assert cfg.root == (tmp_path / "stack").resolve()
     api, db = cfg.services
     assert (api.name, api.kind, api.target, api.owner) == ("api", "service", "L2", "Desk Ops")
-    assert db.owner == "DBA team" and db.stateful and not api.stateful
+    assert db.owner == "DBA team"
+    assert db.stateful
+    assert not api.stateful
     assert api.compose_services == ("api",)
     assert api.where.endswith("services.yaml:9")
     assert cfg.level_overrides == {"build.lockfile-pinned": "L3"}
-    assert cfg.slos[0].evidence.max_age is not None and cfg.slos[0].evidence.max_age.total_seconds() == 600
+    assert cfg.slos[0].evidence.max_age is not None
+    assert cfg.slos[0].evidence.max_age.total_seconds() == 600
     assert str(cfg.waivers[0].expires) == "2026-03-10"
     assert cfg.resolve("reports/a.json") == (tmp_path / "stack" / "reports" / "a.json").resolve()
 

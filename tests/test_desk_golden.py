@@ -43,9 +43,25 @@ FRESHNESS_BASED = (
 def desk_run(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     out = tmp_path / "desk.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--readiness", "--readiness-now", NOW, "--readiness-json", str(out),
-         "-q", "-p", "no:cacheprovider", *extra],
-        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--readiness",
+            "--readiness-now",
+            NOW,
+            "--readiness-json",
+            str(out),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            *extra,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert out.exists(), proc.stdout[-3000:] + proc.stderr[-2000:]
     data: dict[str, Any] = json.loads(out.read_text())
@@ -67,7 +83,9 @@ def test_levels_overall_and_gate_match_the_seed(desk: tuple[subprocess.Completed
     assert "Gate: FAIL" in proc.stdout
 
 
-def test_healthchecks_classified_as_the_seed_says(desk: tuple[subprocess.CompletedProcess[str], dict[str, Any]]) -> None:
+def test_healthchecks_classified_as_the_seed_says(
+    desk: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
     _, data = desk
     by = {(r["service"], r["criterion"]): r for r in data["results"]}
     for name in CONNECTIVITY_ONLY:
@@ -88,7 +106,10 @@ def test_top_gaps_name_the_seed_gaps(desk: tuple[subprocess.CompletedProcess[str
     for name in CONNECTIVITY_ONLY:
         assert gaps[name] == ["observability.alerts", "runtime.healthcheck-liveness", "slo.freshness"]
     assert set(gaps["hummingbot-bots"]) == {
-        "hummingbot.fills-recorded", "hummingbot.paper-live-parity", "observability.alerts"}
+        "hummingbot.fills-recorded",
+        "hummingbot.paper-live-parity",
+        "observability.alerts",
+    }
     assert gaps["redis"][:2] == ["data.backup-restore", "observability.alerts"]
     assert "data.retention" in gaps["event-store-service"]
     assert "qa.promotion-gate" in gaps["promotion-gates"]
@@ -114,11 +135,17 @@ def test_every_result_is_complete_and_valid(desk: tuple[subprocess.CompletedProc
     assert not [r for r in data["results"] if r["outcome"] == "error"]
 
 
-def test_builtin_results_cite_artifacts_not_the_test(desk: tuple[subprocess.CompletedProcess[str], dict[str, Any]]) -> None:
+def test_builtin_results_cite_artifacts_not_the_test(
+    desk: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> None:
     _, data = desk
-    lazy = [(r["service"], r["criterion"]) for r in data["results"]
-            if r["nodeid"].startswith("readiness_tests/") and r["outcome"] in ("passed", "failed")
-            and all("readiness_tests/" in e["location"] for e in r["evidence"])]
+    lazy = [
+        (r["service"], r["criterion"])
+        for r in data["results"]
+        if r["nodeid"].startswith("readiness_tests/")
+        and r["outcome"] in ("passed", "failed")
+        and all("readiness_tests/" in e["location"] for e in r["evidence"])
+    ]
     assert not lazy
 
 

@@ -49,7 +49,7 @@ def level_of(outcomes: dict[str, Outcome], half: float = 0.5) -> str:
     ("outcomes", "expected"),
     [
         ({}, "L3"),
-        ({"a.one": Outcome.FAILED}, "L0.5"),  # below L1, but half of the L1 criteria pass
+        ({"a.one": Outcome.FAILED}, "L0"),  # no half step below L1: failing any L1 criterion is L0
         ({"a.one": Outcome.FAILED, "a.two": Outcome.FAILED}, "L0"),
         ({"b.one": Outcome.FAILED}, "L1.5"),
         ({"b.one": Outcome.FAILED, "b.two": Outcome.FAILED}, "L1.5"),
@@ -66,7 +66,8 @@ def test_levels_and_half_steps(outcomes: dict[str, Outcome], expected: str) -> N
 
 @pytest.mark.parametrize("outcome", [Outcome.NOT_OBSERVED, Outcome.ERROR, Outcome.FAILED])
 def test_fail_closed_outcomes_never_count_as_passed(outcome: Outcome) -> None:
-    assert level_of({"a.two": outcome}) == "L0.5"
+    assert level_of({"a.two": outcome}) == "L0"
+    assert level_of({"b.three": outcome}) == "L1.5"
 
 
 def test_missing_result_fails_closed() -> None:
@@ -114,7 +115,8 @@ def test_unexpired_waiver_waives_and_expired_waiver_says_so() -> None:
     failed = CriterionResult("s", "b.one", "L2", Outcome.FAILED, "no alert")
     waived = apply_waiver(failed, [W("s", "b.one", "drill booked", "ops", date(2026, 3, 10))], date(2026, 3, 10))
     assert waived.outcome is Outcome.WAIVED
-    assert "drill booked" in waived.reason and "no alert" in waived.reason
+    assert "drill booked" in waived.reason
+    assert "no alert" in waived.reason
     failed2 = CriterionResult("s", "b.one", "L2", Outcome.FAILED, "no alert")
     expired = apply_waiver(failed2, [W("s", "b.one", "drill booked", "ops", date(2026, 3, 10))], date(2026, 3, 11))
     assert expired.outcome is Outcome.FAILED
@@ -133,6 +135,7 @@ def test_median_rounds_down_to_half_steps() -> None:
     assert median_level([1, 1.5]) == 1.0
     assert median_level([1, 2]) == 1.5
     assert median_level([0, 3]) == 1.5
+    assert median_level([0, 1]) == 0.0
 
 
 def test_checkpoint_overall_weakest_blocking_and_gate() -> None:
@@ -146,7 +149,7 @@ def test_checkpoint_overall_weakest_blocking_and_gate() -> None:
     assert cp.overall == "L1.5"
     assert cp.weakest == ["x"]
     assert cp.next_level == "L2"
-    assert list(cp.blocking)[0] == "b.two"
+    assert next(iter(cp.blocking)) == "b.two"
     assert cp.blocking["b.two"] == ["x", "y"]
     assert cp.gate == "FAIL"
     assert "x: L1 < target L2" in cp.below_target
@@ -165,6 +168,6 @@ def test_gate_passes_only_when_all_meet_target_and_nothing_errored() -> None:
 
 def test_level_number_rejects_nonsense() -> None:
     assert level_number("L2.5") == 2.5
-    for bad in ("L5", "2", "Lx", "L1.25"):
+    for bad in ("L5", "2", "Lx", "L1.25", "L0.5"):
         with pytest.raises(ValueError, match="level"):
             level_number(bad)

@@ -17,7 +17,10 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("wheel")
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     (built,) = out.glob("pytest_readiness-*.whl")
@@ -34,4 +37,5 @@ def test_wheel_ships_checklist_schemas_and_entry_point(wheel: zipfile.ZipFile) -
     assert in_repo <= shipped
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = wheel.read(entry_points).decode()
-    assert "[pytest11]" in text and "readiness = pytest_readiness.plugin" in text
+    assert "[pytest11]" in text
+    assert "readiness = pytest_readiness.plugin" in text

@@ -39,8 +39,7 @@ MAX_LISTED = 12  # evidence items listed per verdict before summarising the rest
 
 def has_own_code(service: Service) -> bool:
     """Own code = a service/worker/gate kind, or a row that declares ``code`` or ``lockfiles``."""
-    return service.kind in OWN_CODE_KINDS or bool(service.spec.raw.get("code")) or bool(
-        service.spec.paths("lockfiles"))
+    return service.kind in OWN_CODE_KINDS or bool(service.spec.raw.get("code")) or bool(service.spec.paths("lockfiles"))
 
 
 def containers_of(service: Service) -> tuple[list[ComposeService], Verdict | None]:
@@ -146,10 +145,11 @@ class Dockerfile:
                 for src_path in (m.resolve() for m in matches):
                     if src_path.is_dir():
                         prefix = dest.rstrip("/") + "/"
-                        if path.startswith(prefix) and (src_path / path[len(prefix):]).is_file():
-                            return src_path / path[len(prefix):]
-                    elif src_path.is_file() and (path == posixpath.join(dest, src_path.name)
-                                                 or (path == dest and not is_dir)):
+                        if path.startswith(prefix) and (src_path / path[len(prefix) :]).is_file():
+                            return src_path / path[len(prefix) :]
+                    elif src_path.is_file() and (
+                        path == posixpath.join(dest, src_path.name) or (path == dest and not is_dir)
+                    ):
                         return src_path
         return None
 
@@ -162,8 +162,9 @@ def read_dockerfile(service: Service, container: ComposeService) -> Dockerfile |
     try:
         data = container.dockerfile.read_bytes()
     except FileNotFoundError:
-        raise InputError(shown, None, f"Dockerfile does not exist (build of '{container.name}' at "
-                         f"{container.where('build')})") from None
+        raise InputError(
+            shown, None, f"Dockerfile does not exist (build of '{container.name}' at {container.where('build')})"
+        ) from None
     except OSError as exc:
         raise InputError(shown, None, f"cannot read Dockerfile: {exc.strerror}") from None
     try:
@@ -177,8 +178,9 @@ def read_dockerfile(service: Service, container: ComposeService) -> Dockerfile |
     for item in structure:
         if item["instruction"] == "FROM":
             dockerfile.final = []
-        dockerfile.final.append(Instruction(str(item["instruction"]).upper(), str(item["value"]),
-                                            int(item["startline"]) + 1))
+        dockerfile.final.append(
+            Instruction(str(item["instruction"]).upper(), str(item["value"]), int(item["startline"]) + 1)
+        )
     return dockerfile
 
 
@@ -232,8 +234,19 @@ class Lockfile:
 _PIN_OPS = ("==", "===")
 _VCS_COMMIT = re.compile(r"@[0-9a-f]{40}(?:#|$)")
 _GLOBAL_OPTIONS = {
-    "-i", "--index-url", "--extra-index-url", "--no-index", "-f", "--find-links", "--trusted-host",
-    "--pre", "--prefer-binary", "--require-hashes", "--only-binary", "--no-binary", "--use-feature",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "--no-index",
+    "-f",
+    "--find-links",
+    "--trusted-host",
+    "--pre",
+    "--prefer-binary",
+    "--require-hashes",
+    "--only-binary",
+    "--no-binary",
+    "--use-feature",
 }
 
 
@@ -275,9 +288,9 @@ def _option_value(options: list[str], *names: str) -> list[str]:
             if token == name and index + 1 < len(options):
                 values.append(options[index + 1])
             elif token.startswith(name + "="):
-                values.append(token[len(name) + 1:])
+                values.append(token[len(name) + 1 :])
             elif name.startswith("-") and not name.startswith("--") and token.startswith(name) and len(token) > 2:
-                values.append(token[len(name):])
+                values.append(token[len(name) :])
     return values
 
 
@@ -301,8 +314,7 @@ def _judge_requirement(text: str, hashed: bool) -> tuple[str, bool, str]:
     return name, False, f"range {req.specifier}, not =="
 
 
-def _read_pip(path: Path, service: Service, lock: Lockfile, seen: set[Path],
-              constraints: dict[str, str]) -> None:
+def _read_pip(path: Path, service: Service, lock: Lockfile, seen: set[Path], constraints: dict[str, str]) -> None:
     shown = service.show(path)
     if path in seen:
         return
@@ -329,8 +341,9 @@ def _read_pip(path: Path, service: Service, lock: Lockfile, seen: set[Path],
                 continue
             if head in ("-e", "--editable") or head.startswith("-e"):
                 target = " ".join(options[1:]) or options[0][2:]
-                lock.entries.append(LockEntry(target, f"{shown}:{number}", line, False, False,
-                                              "editable install, not a pinned release"))
+                lock.entries.append(
+                    LockEntry(target, f"{shown}:{number}", line, False, False, "editable install, not a pinned release")
+                )
                 continue
             if head in _GLOBAL_OPTIONS:
                 continue
@@ -347,8 +360,9 @@ def _read_pip(path: Path, service: Service, lock: Lockfile, seen: set[Path],
         lock.entries.append(LockEntry(name, f"{shown}:{number}", req_text, pinned, hashed, why))
 
 
-def _read_constraints(path: Path, service: Service, constraints: dict[str, str], lock: Lockfile,
-                      seen: set[Path]) -> None:
+def _read_constraints(
+    path: Path, service: Service, constraints: dict[str, str], lock: Lockfile, seen: set[Path]
+) -> None:
     """Pins from a ``-c`` constraints file: a bare name constrained to ``==`` there counts as pinned."""
     sub = Lockfile(path, service.show(path), "pip")
     _read_pip(path, service, sub, seen, {})
@@ -391,8 +405,16 @@ def _read_toml_lock(path: Path, service: Service, lock: Lockfile) -> None:
             hashes.append(sdist)
         hashes += [f for f in legacy_files.get(pkg["name"], []) if isinstance(f, dict) and f.get("hash")]
         pinned = bool(version)
-        lock.entries.append(LockEntry(name, f"{shown}:{line}", f"{pkg['name']} {version}", pinned, bool(hashes),
-                                      "" if pinned else "no version in lock entry"))
+        lock.entries.append(
+            LockEntry(
+                name,
+                f"{shown}:{line}",
+                f"{pkg['name']} {version}",
+                pinned,
+                bool(hashes),
+                "" if pinned else "no version in lock entry",
+            )
+        )
 
 
 def _read_pipfile_lock(path: Path, lock: Lockfile) -> None:
@@ -408,9 +430,16 @@ def _read_pipfile_lock(path: Path, lock: Lockfile) -> None:
             line = _line_index(text, rf'^\s*"{re.escape(name)}": \{{')
             version = str(spec.get("version", ""))
             pinned = version.startswith("==") or bool(spec.get("ref"))
-            lock.entries.append(LockEntry(canonicalize_name(name), f"{lock.shown}:{line}", f"{name}{version}",
-                                          pinned, bool(spec.get("hashes")),
-                                          "" if pinned else "no ==version in lock entry"))
+            lock.entries.append(
+                LockEntry(
+                    canonicalize_name(name),
+                    f"{lock.shown}:{line}",
+                    f"{name}{version}",
+                    pinned,
+                    bool(spec.get("hashes")),
+                    "" if pinned else "no ==version in lock entry",
+                )
+            )
 
 
 def read_lockfile(service: Service, rel: str) -> Lockfile:
@@ -448,7 +477,9 @@ def _lockfiles(service: Service) -> tuple[list[Lockfile], Verdict | None]:
     if not declared:
         return [], Verdict.failed(
             f"{service.name} has own code but declares no lockfile; add lockfiles: [requirements.lock] "
-            "to its services.yaml entry", Evidence(service.spec.where, "services.yaml entry without lockfiles"))
+            "to its services.yaml entry",
+            Evidence(service.spec.where, "services.yaml entry without lockfiles"),
+        )
     locks = []
     for rel in declared:
         try:
@@ -470,10 +501,17 @@ def lockfile_pinned(service: Service) -> Verdict:
         more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
         return Verdict.failed(
             f"{len(bad)} unpinned dependenc{'y' if len(bad) == 1 else 'ies'}: {names}{more}; "
-            "pin each with == (e.g. compile a lock with pip-compile/uv pip compile)", *limited(evidence))
-    evidence = [Evidence(lock.shown, f"{len(lock.entries)} entries, all pinned ({lock.fmt} format"
-                         + (f", includes {', '.join(lock.files[1:])})" if len(lock.files) > 1 else ")"))
-                for lock in locks]
+            "pin each with == (e.g. compile a lock with pip-compile/uv pip compile)",
+            *limited(evidence),
+        )
+    evidence = [
+        Evidence(
+            lock.shown,
+            f"{len(lock.entries)} entries, all pinned ({lock.fmt} format"
+            + (f", includes {', '.join(lock.files[1:])})" if len(lock.files) > 1 else ")"),
+        )
+        for lock in locks
+    ]
     total = sum(len(lock.entries) for lock in locks)
     return Verdict.passed(f"{total} dependencies pinned in {', '.join(lock.shown for lock in locks)}", *evidence)
 
@@ -489,7 +527,9 @@ def lockfile_hashes(service: Service) -> Verdict:
         return Verdict.failed(
             f"{len(bad)} of {sum(len(lock.entries) for lock in locks)} lock entries carry no hash (first: "
             f"{bad[0].text} at {bad[0].location}); regenerate with --generate-hashes and install with "
-            "--require-hashes", *limited(evidence))
+            "--require-hashes",
+            *limited(evidence),
+        )
     evidence = [Evidence(lock.shown, f"{len(lock.entries)} entries, every one hashed") for lock in locks]
     return Verdict.passed(f"every lock entry hashed in {', '.join(lock.shown for lock in locks)}", *evidence)
 
@@ -499,8 +539,24 @@ def lockfile_hashes(service: Service) -> Verdict:
 # ---------------------------------------------------------------------------------------------------
 
 _SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"})
-_WRAPPERS = frozenset({"exec", "sudo", "env", "nohup", "time", "command", "nice", "ionice", "tini",
-                       "dumb-init", "setsid", "stdbuf", "timeout", "--"})
+_WRAPPERS = frozenset(
+    {
+        "exec",
+        "sudo",
+        "env",
+        "nohup",
+        "time",
+        "command",
+        "nice",
+        "ionice",
+        "tini",
+        "dumb-init",
+        "setsid",
+        "stdbuf",
+        "timeout",
+        "--",
+    }
+)
 _USER_WRAPPERS = frozenset({"gosu", "su-exec", "chpst"})  # take a user argument first
 _INSTALL_SUBCOMMANDS: dict[str, frozenset[str]] = {
     "pip": frozenset({"install"}),
@@ -599,8 +655,35 @@ def _bashlex_commands(node: Any, base: int, out: list[ShellCommand]) -> None:
         _bashlex_commands(inner, base, out)
 
 
-_SEPARATORS = frozenset({"&&", "||", ";", ";;", "|", "&", "(", ")", "{", "}", "!", "then", "do", "else",
-                         "elif", "if", "fi", "done", "while", "until", "esac", "in", "|&", ";&", ";;&"})
+_SEPARATORS = frozenset(
+    {
+        "&&",
+        "||",
+        ";",
+        ";;",
+        "|",
+        "&",
+        "(",
+        ")",
+        "{",
+        "}",
+        "!",
+        "then",
+        "do",
+        "else",
+        "elif",
+        "if",
+        "fi",
+        "done",
+        "while",
+        "until",
+        "esac",
+        "in",
+        "|&",
+        ";&",
+        ";;&",
+    }
+)
 
 
 def _token_commands(line: str, offset: int) -> list[ShellCommand]:
@@ -686,8 +769,14 @@ class _Scan:
             commands.extend(shell_commands(body))
         return commands
 
-    def check_commands(self, commands: list[ShellCommand], where: str, what: str,
-                       resolve: _Resolver, line_of: Callable[[int], int] | None = None) -> None:
+    def check_commands(
+        self,
+        commands: list[ShellCommand],
+        where: str,
+        what: str,
+        resolve: _Resolver,
+        line_of: Callable[[int], int] | None = None,
+    ) -> None:
         for cmd in commands:
             install = install_in_argv(cmd.argv)
             location = f"{where.rsplit(':', 1)[0]}:{line_of(cmd.offset)}" if line_of else where
@@ -714,8 +803,9 @@ class _Scan:
             self.findings.append(Evidence(f"{shown}:1", f"entry script cannot be parsed as shell: {exc}"))
             return
         self.checked.append(Evidence(shown, f"entry script, {len(commands)} commands"))
-        self.check_commands(commands, f"{shown}:1", "entry script", resolve,
-                            lambda offset: text.count("\n", 0, offset) + 1)
+        self.check_commands(
+            commands, f"{shown}:1", "entry script", resolve, lambda offset: text.count("\n", 0, offset) + 1
+        )
 
 
 class _Resolver:
@@ -755,7 +845,7 @@ class _Resolver:
             if target_path == target:
                 return host
             if target_path.startswith(target.rstrip("/") + "/"):
-                return host / target_path[len(target.rstrip("/")) + 1:]
+                return host / target_path[len(target.rstrip("/")) + 1 :]
         return None
 
 
@@ -784,8 +874,10 @@ def no_install_at_start(service: Service) -> Verdict:
         except InputError as exc:
             return input_failure(exc)
         resolve = _Resolver(container, dockerfile, project_dir)
-        for key, argv, shell_form in (("command", container.command, container.command_shell_form),
-                                      ("entrypoint", container.entrypoint, container.entrypoint_shell_form)):
+        for key, argv, shell_form in (
+            ("command", container.command, container.command_shell_form),
+            ("entrypoint", container.entrypoint, container.entrypoint_shell_form),
+        ):
             if argv is None:
                 continue
             where = container.where(key)
@@ -803,32 +895,39 @@ def no_install_at_start(service: Service) -> Verdict:
                     continue
                 argv_exec = exec_form(ins.value)
                 try:
-                    commands = (scan.command_words(argv_exec, False) if argv_exec is not None
-                                else shell_commands(ins.value))
+                    commands = (
+                        scan.command_words(argv_exec, False) if argv_exec is not None else shell_commands(ins.value)
+                    )
                 except ValueError as exc:
                     scan.findings.append(Evidence(dockerfile.where(ins), f"{name} cannot be parsed: {exc}"))
                     continue
                 scan.checked.append(Evidence(dockerfile.where(ins), f"{container.name} Dockerfile {name}"))
-                scan.check_commands(commands, dockerfile.where(ins), f"{container.name} Dockerfile {name}",
-                                    resolve)
+                scan.check_commands(commands, dockerfile.where(ins), f"{container.name} Dockerfile {name}", resolve)
         elif container.command is None and container.entrypoint is None:
-            scan.checked.append(Evidence(container.where("image"),
-                                         f"{container.name} runs its image's own command ({container.image})"))
+            scan.checked.append(
+                Evidence(container.where("image"), f"{container.name} runs its image's own command ({container.image})")
+            )
     for rel in service.spec.paths("entry_scripts"):
         path = service.path(rel)
         if not path.is_file():
-            return Verdict.failed(f"declared entry script {service.show(path)} does not exist",
-                                  Evidence(service.show(path), "entry_scripts in services.yaml"))
+            return Verdict.failed(
+                f"declared entry script {service.show(path)} does not exist",
+                Evidence(service.show(path), "entry_scripts in services.yaml"),
+            )
         scan.check_script(path, _Resolver(containers[0], None, project_dir))
     if scan.findings:
         first = scan.findings[0]
         return Verdict.failed(
             f"{len(scan.findings)} install(s) at container start, first {first.detail} at {first.location}; "
             "install at build time (a RUN line) and keep the start command immutable",
-            *limited(scan.findings), scope=Scope.STATIC_ONLY)
-    return Verdict.passed(f"no install at start in {len(scan.checked)} command(s)/script(s) of "
-                          f"{', '.join(c.name for c in containers)}", *limited(scan.checked),
-                          scope=Scope.STATIC_ONLY)
+            *limited(scan.findings),
+            scope=Scope.STATIC_ONLY,
+        )
+    return Verdict.passed(
+        f"no install at start in {len(scan.checked)} command(s)/script(s) of {', '.join(c.name for c in containers)}",
+        *limited(scan.checked),
+        scope=Scope.STATIC_ONLY,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -850,7 +949,7 @@ class ImageRef:
         slash = ref.rfind("/")
         colon = ref.rfind(":")
         if colon > slash:
-            repo, tag = ref[:colon], ref[colon + 1:]
+            repo, tag = ref[:colon], ref[colon + 1 :]
         else:
             repo, tag = ref, None
         return cls(normalize_repository(repo), tag, digest or None)
@@ -865,9 +964,9 @@ def normalize_repository(repo: str) -> str:
     repo = repo.lower()
     for prefix in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
         if repo.startswith(prefix):
-            repo = repo[len(prefix):]
+            repo = repo[len(prefix) :]
     if repo.startswith("library/") and repo.count("/") == 1:
-        repo = repo[len("library/"):]
+        repo = repo[len("library/") :]
     return repo
 
 
@@ -973,8 +1072,11 @@ def versioned_image(service: Service) -> Verdict:
             bad.append(Evidence(where, f"{container.image}: {manifest_problem}"))
             problems.append(manifest_problem)
             continue
-        keys = [ref.key, ImageRef(ref.repository, ref.tag, None).key if ref.digest and ref.tag else "",
-                ImageRef(ref.repository, None, ref.digest).key if ref.digest else ""]
+        keys = [
+            ref.key,
+            ImageRef(ref.repository, ref.tag, None).key if ref.digest and ref.tag else "",
+            ImageRef(ref.repository, None, ref.digest).key if ref.digest else "",
+        ]
         line = next((refs[k] for k in keys if k and k in refs), None)
         if line is None:
             problems.append(f"'{container.name}' image {container.image} is not in {manifest_shown}")
@@ -984,7 +1086,11 @@ def versioned_image(service: Service) -> Verdict:
         good.append(Evidence(f"{manifest_shown}:{line}", f"{container.image} released"))
     if problems:
         problems = list(dict.fromkeys(problems))
-        return Verdict.failed(join_reasons(problems) + "; release versioned images and list them in the manifest",
-                              *limited(bad), scope=Scope.STATIC_ONLY)
-    return Verdict.passed(f"{len(containers)} image(s) versioned and listed in {manifest_shown}", *limited(good),
-                          scope=Scope.STATIC_ONLY)
+        return Verdict.failed(
+            join_reasons(problems) + "; release versioned images and list them in the manifest",
+            *limited(bad),
+            scope=Scope.STATIC_ONLY,
+        )
+    return Verdict.passed(
+        f"{len(containers)} image(s) versioned and listed in {manifest_shown}", *limited(good), scope=Scope.STATIC_ONLY
+    )

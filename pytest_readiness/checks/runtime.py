@@ -85,7 +85,7 @@ def dockerfile_healthcheck(dockerfile: Dockerfile) -> EffectiveHealthcheck | Non
     options: dict[str, str] = {}
     while (match := _HC_OPTION.match(text)) is not None:
         options[match.group(1)] = match.group(2)
-        text = text[match.end():]
+        text = text[match.end() :]
     if not text.upper().startswith("CMD"):
         raise InputError(dockerfile.shown, ins.line, "HEALTHCHECK must be 'HEALTHCHECK [OPTIONS] CMD command' or NONE")
     body = text[3:].strip()
@@ -93,12 +93,21 @@ def dockerfile_healthcheck(dockerfile: Dockerfile) -> EffectiveHealthcheck | Non
     test = ("CMD", *argv) if argv is not None else ("CMD-SHELL", body)
     try:
         retries = int(options["retries"]) if "retries" in options else None
-        durations = {k: parse_duration(options[k]) if k in options else None
-                     for k in ("interval", "timeout", "start-period")}
+        durations = {
+            k: parse_duration(options[k]) if k in options else None for k in ("interval", "timeout", "start-period")
+        }
     except ValueError as exc:
         raise InputError(dockerfile.shown, ins.line, f"HEALTHCHECK option: {exc}") from None
-    return EffectiveHealthcheck(test, False, durations["interval"], durations["timeout"], retries,
-                                durations["start-period"], where, "Dockerfile")
+    return EffectiveHealthcheck(
+        test,
+        False,
+        durations["interval"],
+        durations["timeout"],
+        retries,
+        durations["start-period"],
+        where,
+        "Dockerfile",
+    )
 
 
 def effective_healthcheck(service: Service, container: ComposeService) -> EffectiveHealthcheck | None:
@@ -112,21 +121,25 @@ def effective_healthcheck(service: Service, container: ComposeService) -> Effect
         return image_hc
     where = container.where("healthcheck")
     if hc.disabled:
-        return EffectiveHealthcheck(hc.test or ("NONE",), True, hc.interval, hc.timeout, hc.retries,
-                                    hc.start_period, where, "compose")
+        return EffectiveHealthcheck(
+            hc.test or ("NONE",), True, hc.interval, hc.timeout, hc.retries, hc.start_period, where, "compose"
+        )
     if not hc.test:
         if image_hc is None:
-            return EffectiveHealthcheck((), False, hc.interval, hc.timeout, hc.retries, hc.start_period, where,
-                                        "compose (options only)")
+            return EffectiveHealthcheck(
+                (), False, hc.interval, hc.timeout, hc.retries, hc.start_period, where, "compose (options only)"
+            )
         return EffectiveHealthcheck(
-            image_hc.test, image_hc.disabled,
+            image_hc.test,
+            image_hc.disabled,
             hc.interval if hc.interval is not None else image_hc.interval,
             hc.timeout if hc.timeout is not None else image_hc.timeout,
             hc.retries if hc.retries is not None else image_hc.retries,
             hc.start_period if hc.start_period is not None else image_hc.start_period,
-            f"{where} + {image_hc.where}", "compose over Dockerfile")
-    return EffectiveHealthcheck(hc.test, False, hc.interval, hc.timeout, hc.retries, hc.start_period, where,
-                                "compose")
+            f"{where} + {image_hc.where}",
+            "compose over Dockerfile",
+        )
+    return EffectiveHealthcheck(hc.test, False, hc.interval, hc.timeout, hc.retries, hc.start_period, where, "compose")
 
 
 def _gather(service: Service) -> tuple[list[tuple[ComposeService, EffectiveHealthcheck | None]], Verdict | None]:
@@ -158,8 +171,13 @@ def healthcheck(service: Service) -> Verdict:
     for container, hc in gathered:
         if hc is None:
             reasons.append(f"'{container.name}' has no healthcheck at {container.where()}")
-            bad.append(Evidence(container.where(), f"{container.name}: no healthcheck in compose"
-                                + (" or its Dockerfile" if container.dockerfile else "")))
+            bad.append(
+                Evidence(
+                    container.where(),
+                    f"{container.name}: no healthcheck in compose"
+                    + (" or its Dockerfile" if container.dockerfile else ""),
+                )
+            )
         elif hc.disabled:
             reasons.append(f"'{container.name}' healthcheck is disabled at {hc.where}")
             bad.append(Evidence(hc.where, f"{container.name}: healthcheck disabled"))
@@ -169,15 +187,17 @@ def healthcheck(service: Service) -> Verdict:
         else:
             good.append(Evidence(hc.where, f"{container.name}: {hc.command_text}"))
     if reasons:
-        return Verdict.failed(join_reasons(reasons) + "; add healthcheck: test: [...] probing the service itself",
-                              *bad)
+        return Verdict.failed(join_reasons(reasons) + "; add healthcheck: test: [...] probing the service itself", *bad)
     return Verdict.passed(f"{len(good)} container(s) have a healthcheck", *good)
 
 
 def _own_ports(container: ComposeService) -> list[str]:
     ports: list[str] = []
-    for spec in (*(p.target for p in container.ports), *(p.published or "" for p in container.ports),
-                 *container.expose):
+    for spec in (
+        *(p.target for p in container.ports),
+        *(p.published or "" for p in container.ports),
+        *container.expose,
+    ):
         low, _, high = spec.split("/")[0].partition("-")
         if low.isdigit() and (not high or (high.isdigit() and int(high) - int(low) <= 1024)):
             ports.extend(str(n) for n in range(int(low), int(high or low) + 1))
@@ -204,19 +224,27 @@ def healthcheck_liveness(service: Service) -> Verdict:
             continue
         aliases = [n for n in (container.hostname, container.container_name) if n]
         result = classify_healthcheck(
-            hc.test, service=container.name,
+            hc.test,
+            service=container.name,
             dependencies=sorted({*container.depends_on, *others} - {container.name}),
-            own_ports=_own_ports(container), aliases=aliases)
+            own_ports=_own_ports(container),
+            aliases=aliases,
+        )
         detail = f"{container.name}: {result.kind.value}: {result.reason}"
         if result.kind is HealthcheckKind.LIVENESS:
             good.append(Evidence(hc.where, detail))
             continue
         bad.append(Evidence(hc.where, detail))
-        reasons.append(f"healthcheck of '{container.name}' is {result.kind.value} ({hc.command_text}) at "
-                       f"{hc.where}: {result.reason}")
+        reasons.append(
+            f"healthcheck of '{container.name}' is {result.kind.value} ({hc.command_text}) at "
+            f"{hc.where}: {result.reason}"
+        )
     if reasons:
-        return Verdict.failed(join_reasons(reasons, 2) + "; probe the service's own process or port instead",
-                              *bad, scope=Scope.STATIC_ONLY)
+        return Verdict.failed(
+            join_reasons(reasons, 2) + "; probe the service's own process or port instead",
+            *bad,
+            scope=Scope.STATIC_ONLY,
+        )
     return Verdict.passed(f"{len(good)} healthcheck(s) probe their own process", *good, scope=Scope.STATIC_ONLY)
 
 
@@ -257,12 +285,19 @@ def startup_bounded(service: Service) -> Verdict:
             assert hc.interval is not None
             assert hc.retries is not None
             bound = hc.start_period + hc.interval * hc.retries
-            good.append(Evidence(hc.where, f"{container.name}: start_period {_fmt(hc.start_period)}, interval "
-                                 f"{_fmt(hc.interval)}, retries {hc.retries} (unhealthy after <= {_fmt(bound)})"))
+            good.append(
+                Evidence(
+                    hc.where,
+                    f"{container.name}: start_period {_fmt(hc.start_period)}, interval "
+                    f"{_fmt(hc.interval)}, retries {hc.retries} (unhealthy after <= {_fmt(bound)})",
+                )
+            )
     if bad:
         return Verdict.failed(
             join_reasons([f"{e.detail} at {e.location}" for e in bad], 2)
-            + "; set healthcheck start_period (<= 5m), interval (<= 1m) and retries (1-10)", *bad)
+            + "; set healthcheck start_period (<= 5m), interval (<= 1m) and retries (1-10)",
+            *bad,
+        )
     return Verdict.passed(f"startup bounded for {len(good)} container(s)", *good)
 
 
@@ -284,18 +319,28 @@ def restart_policy(service: Service) -> Verdict:
         if restart.split(":")[0] in GOOD_RESTART:
             good.append(Evidence(container.where("restart"), f"{container.name}: restart: {container.restart}"))
         elif deploy in GOOD_DEPLOY_RESTART and restart in ("", "no"):
-            good.append(Evidence(container.where("deploy", "restart_policy", "condition"),
-                                 f"{container.name}: deploy.restart_policy.condition: {deploy}"))
+            good.append(
+                Evidence(
+                    container.where("deploy", "restart_policy", "condition"),
+                    f"{container.name}: deploy.restart_policy.condition: {deploy}",
+                )
+            )
         elif restart or deploy:
             shown = f"restart: {container.restart}" if restart else f"deploy.restart_policy.condition: {deploy}"
             key = ("restart",) if restart else ("deploy", "restart_policy", "condition")
-            bad.append(Evidence(container.where(*key), f"{container.name}: {shown} never restarts a crashed "
-                                "long-running container"))
+            bad.append(
+                Evidence(
+                    container.where(*key), f"{container.name}: {shown} never restarts a crashed long-running container"
+                )
+            )
         else:
             bad.append(Evidence(container.where(), f"{container.name}: no restart policy (defaults to no)"))
     if bad:
-        return Verdict.failed(join_reasons([f"{e.detail} ({e.location})" for e in bad], 2)
-                              + "; set restart: unless-stopped (or on-failure)", *bad)
+        return Verdict.failed(
+            join_reasons([f"{e.detail} ({e.location})" for e in bad], 2)
+            + "; set restart: unless-stopped (or on-failure)",
+            *bad,
+        )
     return Verdict.passed(f"{len(good)} container(s) restart on failure", *good)
 
 
@@ -314,20 +359,32 @@ def resource_limits(service: Service) -> Verdict:
     bad: list[Evidence] = []
     good: list[Evidence] = []
     for container in containers:
-        missing = [what for what, value in (("memory", container.memory_limit), ("cpus", container.cpu_limit))
-                   if value is None]
+        missing = [
+            what for what, value in (("memory", container.memory_limit), ("cpus", container.cpu_limit)) if value is None
+        ]
         if missing:
-            bad.append(Evidence(container.where("deploy") if "deploy" in container.raw else container.where(),
-                                f"{container.name}: no {' and no '.join(missing)} limit"))
+            bad.append(
+                Evidence(
+                    container.where("deploy") if "deploy" in container.raw else container.where(),
+                    f"{container.name}: no {' and no '.join(missing)} limit",
+                )
+            )
         else:
             assert container.memory_limit is not None
             key = ("deploy", "resources", "limits") if "deploy" in container.raw else ("mem_limit",)
-            good.append(Evidence(container.where(*key), f"{container.name}: memory "
-                                 f"{_human_bytes(container.memory_limit)}, cpus {container.cpu_limit:g}"))
+            good.append(
+                Evidence(
+                    container.where(*key),
+                    f"{container.name}: memory {_human_bytes(container.memory_limit)}, cpus {container.cpu_limit:g}",
+                )
+            )
     if bad:
-        return Verdict.failed(join_reasons([f"{e.detail} ({e.location})" for e in bad], 2)
-                              + "; set deploy.resources.limits.memory and .cpus (or mem_limit/cpus)", *bad,
-                              scope=Scope.STATIC_ONLY)
+        return Verdict.failed(
+            join_reasons([f"{e.detail} ({e.location})" for e in bad], 2)
+            + "; set deploy.resources.limits.memory and .cpus (or mem_limit/cpus)",
+            *bad,
+            scope=Scope.STATIC_ONLY,
+        )
     return Verdict.passed(f"memory and CPU limits on {len(good)} container(s)", *good, scope=Scope.STATIC_ONLY)
 
 
@@ -337,11 +394,24 @@ def resource_limits(service: Service) -> Verdict:
 
 _RETRY_WORD = re.compile(r"retr(y|ies)|backoff|back_off|reconnect", re.IGNORECASE)
 _NUMERIC = re.compile(r"^\s*\d+(\.\d+)?\s*(ms|s|m|h|sec|secs|seconds)?\s*$", re.IGNORECASE)
-_RETRY_CALLS = frozenset({
-    "retry", "retrying", "asyncretrying", "on_exception", "on_predicate", "retry_call", "exponentialbackoff",
-    "constantbackoff", "decorrelatedjitter", "equaljitterbackoff", "fulljitterbackoff", "wait_exponential",
-    "wait_random_exponential", "stop_after_attempt",
-})
+_RETRY_CALLS = frozenset(
+    {
+        "retry",
+        "retrying",
+        "asyncretrying",
+        "on_exception",
+        "on_predicate",
+        "retry_call",
+        "exponentialbackoff",
+        "constantbackoff",
+        "decorrelatedjitter",
+        "equaljitterbackoff",
+        "fulljitterbackoff",
+        "wait_exponential",
+        "wait_random_exponential",
+        "stop_after_attempt",
+    }
+)
 _SLEEP_CALLS = frozenset({"sleep", "wait"})
 
 
@@ -517,8 +587,9 @@ def backoff_retry(service: Service) -> Verdict:
         where = container.where("depends_on", name)
         if isinstance(container.raw.get("depends_on"), list):
             reasons.append(f"'{container.name}' depends_on is a list (waits for start, not health)")
-            bad.append(Evidence(where, f"{container.name} -> {name}: list form; use {name}: "
-                                "{condition: service_healthy}"))
+            bad.append(
+                Evidence(where, f"{container.name} -> {name}: list form; use {name}: {{condition: service_healthy}}")
+            )
         elif cond not in HEALTHY_CONDITIONS:
             reasons.append(f"'{container.name}' depends_on {name} with condition {cond}")
             bad.append(Evidence(where, f"{container.name} -> {name}: condition {cond}, not service_healthy"))
@@ -534,8 +605,10 @@ def backoff_retry(service: Service) -> Verdict:
     if code:
         code_dir = service.path(str(code))
         if not code_dir.exists():
-            return Verdict.failed(f"declared code {service.show(code_dir)} does not exist",
-                                  Evidence(service.show(code_dir), "code in services.yaml"))
+            return Verdict.failed(
+                f"declared code {service.show(code_dir)} does not exist",
+                Evidence(service.show(code_dir), "code in services.yaml"),
+            )
         found, broken = code_retry_evidence(service, code_dir)
         if broken:
             return Verdict.failed(f"{broken[0].location}: {broken[0].detail}", *broken)
@@ -545,8 +618,13 @@ def backoff_retry(service: Service) -> Verdict:
         reasons.append(f"no retry/backoff setting found in {where}")
         bad.append(Evidence(service.spec.where, f"searched: {where}"))
     if reasons:
-        return Verdict.failed(join_reasons(reasons, 2) + "; wait for service_healthy and retry dependencies with "
-                              "backoff (e.g. tenacity, backoff, or retry settings in config)",
-                              *limited([*bad, *good]))
-    return Verdict.passed(f"{len(good)} healthy-gated dependenc{'y' if len(good) == 1 else 'ies'}, "
-                          f"{len(settings)} retry/backoff setting(s)", *limited([*good, *settings]))
+        return Verdict.failed(
+            join_reasons(reasons, 2) + "; wait for service_healthy and retry dependencies with "
+            "backoff (e.g. tenacity, backoff, or retry settings in config)",
+            *limited([*bad, *good]),
+        )
+    return Verdict.passed(
+        f"{len(good)} healthy-gated dependenc{'y' if len(good) == 1 else 'ies'}, "
+        f"{len(settings)} retry/backoff setting(s)",
+        *limited([*good, *settings]),
+    )

@@ -61,18 +61,35 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 # ---------------------------------------------------------------------------------------------------
 
 _TOKEN_PLUGINS: tuple[type[BasePlugin], ...] = (
-    AWSKeyDetector, AzureStorageKeyDetector, BasicAuthDetector, DiscordBotTokenDetector, GitHubTokenDetector,
-    GitLabTokenDetector, JwtTokenDetector, MailchimpDetector, NpmDetector, OpenAIDetector, PrivateKeyDetector,
-    PypiTokenDetector, SendGridDetector, SlackDetector, SquareOAuthDetector, StripeDetector,
-    TelegramBotTokenDetector, TwilioKeyDetector,
+    AWSKeyDetector,
+    AzureStorageKeyDetector,
+    BasicAuthDetector,
+    DiscordBotTokenDetector,
+    GitHubTokenDetector,
+    GitLabTokenDetector,
+    JwtTokenDetector,
+    MailchimpDetector,
+    NpmDetector,
+    OpenAIDetector,
+    PrivateKeyDetector,
+    PypiTokenDetector,
+    SendGridDetector,
+    SlackDetector,
+    SquareOAuthDetector,
+    StripeDetector,
+    TelegramBotTokenDetector,
+    TwilioKeyDetector,
 )
 # High-entropy strings count only next to a secret-sounding word: digests, ids and hashes in reports are
 # random-looking too, and a bare 64-hex checksum is not a leak.
 _SECRET_CONTEXT = re.compile(
-    r"secret|passw|passwd|pwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|token|credential|auth",
-    re.IGNORECASE)
-_MASKED = re.compile(r"^(\*+|x{3,}|X{3,}|•+|<[^>]*>|\[?redacted\]?|\[?masked\]?|\*\*\*.*|null|none|"
-                     r"changeme|\.\.\.)$", re.IGNORECASE)
+    r"secret|passw|passwd|pwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|token|credential|auth", re.IGNORECASE
+)
+_MASKED = re.compile(
+    r"^(\*+|x{3,}|X{3,}|•+|<[^>]*>|\[?redacted\]?|\[?masked\]?|\*\*\*.*|null|none|"
+    r"changeme|\.\.\.)$",
+    re.IGNORECASE,
+)
 _PLUGIN_CONFIG = [
     *({"name": plugin.__name__} for plugin in _TOKEN_PLUGINS),
     {"name": "KeywordDetector"},
@@ -100,9 +117,12 @@ def _filtered(secret: str, line: str, plugin: BasePlugin) -> bool:
     if _MASKED.match(secret.strip()):
         return True
     return bool(
-        heuristic.is_templated_secret(secret) or heuristic.is_prefixed_with_dollar_sign(secret)
-        or heuristic.is_sequential_string(secret) or heuristic.is_potential_uuid(secret)
-        or heuristic.is_likely_id_string(secret, line, plugin) or heuristic.is_indirect_reference(line)
+        heuristic.is_templated_secret(secret)
+        or heuristic.is_prefixed_with_dollar_sign(secret)
+        or heuristic.is_sequential_string(secret)
+        or heuristic.is_potential_uuid(secret)
+        or heuristic.is_likely_id_string(secret, line, plugin)
+        or heuristic.is_indirect_reference(line)
         or (isinstance(plugin, KeywordDetector) and heuristic.is_not_alphanumeric_string(secret))
     )
 
@@ -257,8 +277,13 @@ def secrets_not_logged(service: Service) -> Verdict:
                 env_checked += 1
                 value = _literal_value(entry.raw_line, entry.key)
                 if entry.key in declared and value and "$" not in value:
-                    findings.append(SecretFinding(entry.location, f"literal value for declared secret {entry.key} "
-                                                  "in compose environment", len(value)))
+                    findings.append(
+                        SecretFinding(
+                            entry.location,
+                            f"literal value for declared secret {entry.key} in compose environment",
+                            len(value),
+                        )
+                    )
                     continue
                 findings.extend(scanner.scan_line(entry.file_name, entry.raw_line, entry.location))
         scanned = 0
@@ -278,13 +303,18 @@ def secrets_not_logged(service: Service) -> Verdict:
         return Verdict.failed(
             f"{len(findings)} secret-looking value(s) in logs/reports/outputs/compose, first {first.detector} at "
             f"{first.location}; remove and rotate it, and mask secrets before logging",
-            *limited([f.evidence() for f in findings]))
+            *limited([f.evidence() for f in findings]),
+        )
     if scanned == 0:
         what = ", ".join(missing) if missing else "no logs, reports or outputs declared"
         return Verdict.not_observed(
             f"no log, report or output file of {service.name} to scan ({what}); live container logs come later",
-            *([Evidence(service.spec.where, f"{env_checked} compose environment entries clean")] if env_checked
-              else []))
+            *(
+                [Evidence(service.spec.where, f"{env_checked} compose environment entries clean")]
+                if env_checked
+                else []
+            ),
+        )
     detail = f"{scanned} file(s), {lines} line(s) scanned"
     if env_checked:
         detail += f", {env_checked} compose environment entries"
@@ -293,8 +323,12 @@ def secrets_not_logged(service: Service) -> Verdict:
     evidence = [Evidence(service.show(p), "scanned") for p in files[:8]]
     if missing:
         evidence.append(Evidence(", ".join(missing), "declared but not present"))
-    return Verdict.passed(f"no secret found: {detail} ({len(exact)} declared secret value(s) known)",
-                          Evidence(service.spec.where, detail), *evidence, scope=Scope.STATIC_ONLY)
+    return Verdict.passed(
+        f"no secret found: {detail} ({len(exact)} declared secret value(s) known)",
+        Evidence(service.spec.where, detail),
+        *evidence,
+        scope=Scope.STATIC_ONLY,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -322,8 +356,12 @@ def network_exposure(service: Service) -> Verdict:
     good: list[Evidence] = []
     for container in containers:
         if (container.network_mode or "").strip() == "host":
-            bad.append(Evidence(container.where("network_mode"),
-                                f"{container.name}: network_mode: host exposes every port it listens on"))
+            bad.append(
+                Evidence(
+                    container.where("network_mode"),
+                    f"{container.name}: network_mode: host exposes every port it listens on",
+                )
+            )
         published = [p for p in container.ports if p.is_published]
         for port in published:
             where = f"{container.where('ports').rsplit(':', 1)[0]}:{port.line}"
@@ -339,9 +377,12 @@ def network_exposure(service: Service) -> Verdict:
         return Verdict.failed(
             join_reasons([f"{e.detail} at {e.location}" for e in bad], 2)
             + "; bind published ports to 127.0.0.1 (e.g. '127.0.0.1:8080:8080') or allow-list the address",
-            *bad, scope=Scope.STATIC_ONLY)
-    return Verdict.passed(f"no port of {', '.join(c.name for c in containers)} exposed beyond loopback",
-                          *good, scope=Scope.STATIC_ONLY)
+            *bad,
+            scope=Scope.STATIC_ONLY,
+        )
+    return Verdict.passed(
+        f"no port of {', '.join(c.name for c in containers)} exposed beyond loopback", *good, scope=Scope.STATIC_ONLY
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -378,8 +419,13 @@ def least_privilege(service: Service) -> Verdict:
             if ins is not None and dockerfile is not None:
                 user, user_where = ins.value.strip(), dockerfile.where(ins)
         if not user:
-            problems.append(Evidence(container.where(), f"{container.name}: no user set (runs as the image's "
-                                     "default, root unless the image says otherwise)"))
+            problems.append(
+                Evidence(
+                    container.where(),
+                    f"{container.name}: no user set (runs as the image's "
+                    "default, root unless the image says otherwise)",
+                )
+            )
         elif user.split(":")[0].strip() in ("root", "0"):
             problems.append(Evidence(user_where, f"{container.name}: user {user} is root"))
         if container.privileged:
@@ -387,22 +433,30 @@ def least_privilege(service: Service) -> Verdict:
         if "ALL" not in {c.upper() for c in container.cap_drop}:
             problems.append(Evidence(container.where("cap_drop"), f"{container.name}: cap_drop lacks ALL"))
         if not _no_new_privileges(container.security_opt):
-            problems.append(Evidence(container.where("security_opt"),
-                                     f"{container.name}: security_opt lacks no-new-privileges:true"))
+            problems.append(
+                Evidence(
+                    container.where("security_opt"), f"{container.name}: security_opt lacks no-new-privileges:true"
+                )
+            )
         if not container.read_only:
             problems.append(Evidence(container.where("read_only"), f"{container.name}: read_only is not true"))
         if problems:
             bad.extend(problems)
         else:
-            good.append(Evidence(container.where(), f"{container.name}: user {user}, cap_drop ALL, "
-                                 "no-new-privileges, read-only root"))
+            good.append(
+                Evidence(
+                    container.where(), f"{container.name}: user {user}, cap_drop ALL, no-new-privileges, read-only root"
+                )
+            )
     if bad:
         names = sorted({e.detail.split(":")[0] for e in bad})
         return Verdict.failed(
             f"{len(bad)} privilege gap(s) in {', '.join(names)}: "
-            + join_reasons([e.detail.split(': ', 1)[1] for e in bad], 4)
+            + join_reasons([e.detail.split(": ", 1)[1] for e in bad], 4)
             + "; run as a non-root user with cap_drop [ALL], no-new-privileges and read_only",
-            *limited(bad), scope=Scope.STATIC_ONLY)
+            *limited(bad),
+            scope=Scope.STATIC_ONLY,
+        )
     return Verdict.passed(f"{len(good)} container(s) run with least privilege", *good, scope=Scope.STATIC_ONLY)
 
 
@@ -465,9 +519,22 @@ def git_last_change(path: Path, before: datetime) -> datetime | None:
     """Time of the last commit touching ``path`` at or before ``before`` (None: no git, no repo, no commit)."""
     try:
         result = subprocess.run(
-            ["git", "-C", str(path.parent), "log", "-1", "--format=%cI", f"--before={before.isoformat()}",
-             "--", path.name],
-            capture_output=True, text=True, timeout=20, check=False)
+            [
+                "git",
+                "-C",
+                str(path.parent),
+                "log",
+                "-1",
+                "--format=%cI",
+                f"--before={before.isoformat()}",
+                "--",
+                path.name,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     text = result.stdout.strip()
@@ -506,8 +573,10 @@ def key_rotation(service: Service) -> Verdict:
     max_age = parse_duration(str(settings.get("max_age") or DEFAULT_ROTATION_MAX_AGE))
     runbook_rel = service.config.stack.get("runbooks")
     if not runbook_rel:
-        return Verdict.failed("the stack declares no runbooks file, so no key-rotation procedure can be found; "
-                              "add stack.runbooks", *uses[:3])
+        return Verdict.failed(
+            "the stack declares no runbooks file, so no key-rotation procedure can be found; add stack.runbooks",
+            *uses[:3],
+        )
     path = service.path(str(runbook_rel))
     shown = service.show(path)
     try:
@@ -518,13 +587,17 @@ def key_rotation(service: Service) -> Verdict:
         return Verdict.failed(f"runbook {shown} is unreadable: {exc}", Evidence(shown, "stack.runbooks"))
     section = find_section(text, heading)
     if section is None:
-        return Verdict.failed(f"{shown} has no '{heading}' heading; write the key-rotation procedure there",
-                              Evidence(shown, f"no heading containing '{heading}'"), *uses[:3])
+        return Verdict.failed(
+            f"{shown} has no '{heading}' heading; write the key-rotation procedure there",
+            Evidence(shown, f"no heading containing '{heading}'"),
+            *uses[:3],
+        )
     head_ev = Evidence(f"{shown}:{section.line}", f"heading '{section.heading}'")
     content = [b for n, b in section.body_lines if n != section.reviewed_line]
     if not content:
-        return Verdict.failed(f"section '{section.heading}' at {shown}:{section.line} is empty; write the steps",
-                              head_ev)
+        return Verdict.failed(
+            f"section '{section.heading}' at {shown}:{section.line} is empty; write the steps", head_ev
+        )
     now = service.now if service.now.tzinfo else service.now.replace(tzinfo=UTC)
     changed = git_last_change(path, now)
     if changed is not None:
@@ -534,15 +607,23 @@ def key_rotation(service: Service) -> Verdict:
         reviewed_at = datetime(section.reviewed.year, section.reviewed.month, section.reviewed.day, tzinfo=UTC)
         source = Evidence(f"{shown}:{section.reviewed_line}", f"Last reviewed: {section.reviewed.isoformat()}")
     else:
-        return Verdict.failed(f"section '{section.heading}' ({shown}:{section.line}) has no review date: no git "
-                              "history and no 'Last reviewed: YYYY-MM-DD' line", head_ev)
+        return Verdict.failed(
+            f"section '{section.heading}' ({shown}:{section.line}) has no review date: no git "
+            "history and no 'Last reviewed: YYYY-MM-DD' line",
+            head_ev,
+        )
     age = now - reviewed_at
     if age < timedelta(0):
-        return Verdict.failed(f"review date of '{section.heading}' is after the evaluation time ({source.detail})",
-                              head_ev, source)
+        return Verdict.failed(
+            f"review date of '{section.heading}' is after the evaluation time ({source.detail})", head_ev, source
+        )
     if age > max_age:
-        return Verdict.failed(f"'{section.heading}' last reviewed {format_age(age)} ago ({source.location}), older "
-                              f"than {format_age(max_age)}; review the procedure and record the date",
-                              head_ev, source)
-    return Verdict.passed(f"'{section.heading}' reviewed {format_age(age)} ago (max {format_age(max_age)})",
-                          head_ev, source, *uses[:4])
+        return Verdict.failed(
+            f"'{section.heading}' last reviewed {format_age(age)} ago ({source.location}), older "
+            f"than {format_age(max_age)}; review the procedure and record the date",
+            head_ev,
+            source,
+        )
+    return Verdict.passed(
+        f"'{section.heading}' reviewed {format_age(age)} ago (max {format_age(max_age)})", head_ev, source, *uses[:4]
+    )

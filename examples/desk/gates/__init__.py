@@ -1,0 +1,1 @@
+"""Desk promotion gates: decide from the services' own reports whether a release may be promoted."""

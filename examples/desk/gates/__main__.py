@@ -1,0 +1,5 @@
+import sys
+
+from gates.promotion_gate import main
+
+sys.exit(main())
