@@ -32,9 +32,9 @@ def test_wheel_ships_checklist_schemas_and_entry_point(wheel: zipfile.ZipFile) -
     assert "pytest_readiness/schema/services.schema.json" in names
     assert "pytest_readiness/schema/result.schema.json" in names
     assert "pytest_readiness/py.typed" in names
-    shipped = {Path(n).name for n in names if n.startswith("readiness_tests/")}
-    in_repo = {p.name for p in (ROOT / "readiness_tests").glob("*.py")}
-    assert in_repo <= shipped
+    for package in ("pytest_readiness", "readiness_tests"):
+        in_repo = {p.relative_to(ROOT).as_posix() for p in (ROOT / package).rglob("*.py")}
+        assert in_repo <= names, sorted(in_repo - names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = wheel.read(entry_points).decode()
     assert "[pytest11]" in text
