@@ -278,7 +278,7 @@ class Service:
         raise exc(verdict.reason)
 
     def fail(self, reason: str, *evidence: Evidence) -> NoReturn:
-        self.evidence.extend(evidence)
+        self.evidence.extend(e for e in evidence if e not in self.evidence)
         raise CriterionFailed(reason)
 
     def not_applicable(self, reason: str) -> NoReturn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator, Sequence
 
 from .levels import level_number
@@ -97,9 +98,18 @@ def checkpoint_lines(card: Scorecard, width: int = 120) -> Iterator[str]:
         for criterion, names in items[:BLOCKING_LINES]:
             yield clip(f"  - {criterion} fails for {len(names)}: {', '.join(names)}", width)
         if len(items) > BLOCKING_LINES:
-            yield f"  - ... and {len(items) - BLOCKING_LINES} more criteria (see --readiness-json)"
+            yield f"- ... and {len(items) - BLOCKING_LINES} more criteria (see --readiness-json)"
+    below = [s for s in card.services if not s.meets_target]
+    if below:
+        text = ", ".join(f"{s.name} {s.level}<{s.target}" for s in below)
+        yield from textwrap.wrap(
+            f"Below target ({len(below)} of {len(card.services)}): {text}",
+            width,
+            subsequent_indent="  ",
+            break_on_hyphens=False,
+        )
     for reason in cp.reasons:
-        if not reason.startswith("not yet "):
+        if not reason.startswith("not yet ") and reason not in cp.below_target:
             yield clip(f"- {reason}", width)
     for note in card.notes:
         yield clip(f"- note: {note}", width)
