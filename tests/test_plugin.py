@@ -100,7 +100,7 @@ def test_failure_at_target_fails_the_run_with_reason_and_evidence(stack: pytest.
         [
             "*api demo.reachable [[]L1[]]: api is unreachable*",
             "*evidence: stack/README (looked here)*",
-            "*api: L0 < target L1*",
+            "*Below target (1 of 2): api L0<L1*",
             "*Gate: FAIL*",
         ]
     )
