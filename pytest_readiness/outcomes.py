@@ -113,6 +113,10 @@ def attach_result(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
     callspec = getattr(item, "callspec", None)
     if marker is None or callspec is None or "_readiness_service" not in callspec.params:
         return
+    redactor = Redactor(stack.secret_values())
+    # Captured stdout/stderr/log sections reach the terminal and JUnit system-out (from the
+    # teardown report, which carries every phase's sections): redact them in every phase.
+    report.sections = [(title, redactor.text(body)) for title, body in report.sections]
     if call.excinfo is None and call.when != "call":
         return
     criterion = criterion_from_marker(marker, item.nodeid)
@@ -143,7 +147,6 @@ def attach_result(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
         title=criterion.title,
     )
     result = apply_waiver(result, stack.config.waivers, stack.now.date())
-    redactor = Redactor(stack.secret_values())
     result.reason = redactor.text(result.reason)[:REASON_MAX]
     result.evidence = [Evidence(redactor.text(e.location), redactor.text(e.detail)) for e in result.evidence]
     _shape(report, result, target, item, redactor)

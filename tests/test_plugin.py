@@ -246,16 +246,22 @@ def test_secret_values_never_reach_terminal_json_or_junit(
         def test_leaky(service):
             token = os.environ["DEMO_TOKEN"]
             service.cite(f"log says {token}")
+            print(f"debug print of {token}")
             assert False, f"found {token} in the log"
+
+        @pytest.mark.readiness(id="demo.chatty", level="L1")
+        def test_chatty(service):
+            print("token is", os.environ["DEMO_TOKEN"])
     """
     )
-    result, data = run_json(stack, "--junitxml=junit.xml", "-rA")
+    result, data = run_json(stack, "--junitxml=junit.xml", "-rA", "-o", "junit_logging=all")
     text = result.stdout.str() + result.stderr.str()
     junit = (stack.path / "junit.xml").read_text()
     dumped = json.dumps(data)
     for out in (text, dumped, junit):
         assert "s3cr3t-value-123" not in out
     assert "<redacted:DEMO_TOKEN>" in dumped
+    assert "debug print of <redacted:DEMO_TOKEN>" in junit
 
 
 def test_junit_carries_service_criterion_level_outcome(stack: pytest.Pytester) -> None:
