@@ -261,7 +261,7 @@ def test_secret_values_never_reach_terminal_json_or_junit(
     for out in (text, dumped, junit):
         assert "s3cr3t-value-123" not in out
     assert "<redacted:DEMO_TOKEN>" in dumped
-    assert "debug print of <redacted:DEMO_TOKEN>" in junit
+    assert "debug print of &lt;redacted:DEMO_TOKEN&gt;" in junit
 
 
 def test_junit_carries_service_criterion_level_outcome(stack: pytest.Pytester) -> None:
