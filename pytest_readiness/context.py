@@ -267,6 +267,7 @@ class Service:
 
     def decide(self, verdict: Verdict) -> None:
         """End the criterion with a check function's verdict (returns normally only when it passed)."""
+        __tracebackhide__ = True  # the criterion's own line is the useful frame; also keeps reprs cheap
         self.evidence.extend(e for e in verdict.evidence if e not in self.evidence)
         self.scope = verdict.scope
         if verdict.outcome is Outcome.PASSED:
@@ -278,11 +279,14 @@ class Service:
         raise exc(verdict.reason)
 
     def fail(self, reason: str, *evidence: Evidence) -> NoReturn:
+        __tracebackhide__ = True
         self.evidence.extend(e for e in evidence if e not in self.evidence)
         raise CriterionFailed(reason)
 
     def not_applicable(self, reason: str) -> NoReturn:
+        __tracebackhide__ = True
         raise NotApplicable(reason)
 
     def not_observed(self, reason: str) -> NoReturn:
+        __tracebackhide__ = True
         raise NotObserved(reason)
