@@ -39,3 +39,11 @@ def test_wheel_ships_checklist_schemas_and_entry_point(wheel: zipfile.ZipFile) -
     text = wheel.read(entry_points).decode()
     assert "[pytest11]" in text
     assert "readiness = pytest_readiness.plugin" in text
+
+
+def test_readme_lists_every_builtin_criterion() -> None:
+    from pytest_readiness.outcomes import builtin_catalog
+
+    readme = (ROOT / "README.md").read_text()
+    for criterion in builtin_catalog():
+        assert f"| `{criterion.id}` | {criterion.level} |" in readme, criterion.id
