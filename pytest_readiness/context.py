@@ -18,7 +18,7 @@ from .config import ReportSpec, ServiceSpec, StackConfig, display_path
 from .errors import InputError
 from .levels import level_number
 from .results import CriterionFailed, Evidence, NotApplicable, NotObserved, Outcome, Scope, Verdict
-from .units import format_age, parse_timestamp
+from .units import after_evaluation, format_age, parse_timestamp
 
 
 @dataclass
@@ -159,6 +159,14 @@ class Stack:
             reading.timestamp = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
             reading.timestamp_source = "file mtime"
         reading.age = self.now - reading.timestamp
+        if after_evaluation(reading.timestamp, self.now):
+            # A report "from the future" (a fresh checkout's mtime, a wrong clock) proves nothing.
+            reading.problem = (
+                f"{reading.shown}: {reading.timestamp_source} is {format_age(-reading.age)} after the evaluation "
+                f"time {self.now.isoformat()}; it cannot prove freshness"
+            )
+            reading.age = None
+            return reading
         if spec.status_field:
             try:
                 reading.status = lookup(data, spec.status_field)

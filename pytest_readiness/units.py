@@ -56,6 +56,18 @@ def parse_timestamp(value: object) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def after_evaluation(when: datetime, now: datetime, skew: timedelta = CLOCK_SKEW) -> bool:
+    """True when a timestamp lies after the evaluation time (beyond clock skew): it proves no age.
+
+    A fresh checkout gives every file today's mtime; judged at an earlier ``--readiness-now``
+    such a file would otherwise look brand new.
+    """
+    return when - now > skew
+
+
 def format_age(age: timedelta) -> str:
     """A short human age: ``4d 21h``, ``12m 5s``."""
     secs = int(age.total_seconds())

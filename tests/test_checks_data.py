@@ -242,3 +242,11 @@ def test_retention_unknown_compose_service_fails(tmp_path: Path) -> None:
     v = data.retention(service(stack, "cache"))
     assert v.outcome is Outcome.FAILED
     assert "nope" in v.reason
+
+
+def test_retention_cannot_date_data_from_the_future(tmp_path: Path) -> None:
+    future = '{"event_id": "evt-0", "ts": "2026-03-10T00:00:00Z"}\n'
+    stack = make_stack(tmp_path, BASE, files(**{"out/events.jsonl": future}))
+    v = data.retention(service(stack, "writer"))
+    assert v.outcome is Outcome.FAILED
+    assert "after the evaluation time" in v.reason

@@ -239,3 +239,11 @@ def test_promotion_gate_bad_ci_yaml(tmp_path: Path) -> None:
     assert v.outcome is Outcome.FAILED
     assert "ci/release.yml:" in v.reason
     assert "YAML" in v.reason
+
+
+def test_unit_test_results_from_the_future_prove_nothing(tmp_path: Path) -> None:
+    future = JUNIT.replace("2026-02-27T11:51", "2026-03-05T11:51")
+    stack = make_stack(tmp_path, BASE, files(**{"reports/junit/api.xml": future}))
+    v = qa.unit_test_results(service(stack, "api"))
+    assert v.outcome is Outcome.FAILED
+    assert "after the evaluation time" in v.reason

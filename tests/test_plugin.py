@@ -334,3 +334,29 @@ def test_stack_can_move_a_criterion_to_another_level(stack: pytest.Pytester) -> 
     result.assert_outcomes(passed=2, failed=2)
     assert {r["level"] for r in data["results"] if r["criterion"] == "demo.polished"} == {"L1"}
     assert {s["level"] for s in data["services"]} == {"L0"}
+
+
+def test_report_from_the_future_is_not_fresh(tmp_path: Path) -> None:
+    from tests.stacks import make_stack
+
+    yaml_text = """\
+version: 1
+stack: {name: t, root: stack}
+services:
+  - name: api
+    kind: service
+    target: L1
+    reports:
+      - {path: r.json, max_age: 10m, timestamp: generated_at}
+      - {path: m.json, max_age: 10m}
+"""
+    stack = make_stack(tmp_path, yaml_text, {"r.json": '{"generated_at": "2026-02-27T12:30:00Z"}', "m.json": "{}"})
+    spec = stack.config.service("api")
+    from pytest_readiness.config import ReportSpec
+
+    future = stack.read_report(ReportSpec.from_raw(spec.raw["reports"][0], "x"))
+    assert not future.fresh
+    assert "after the evaluation time" in (future.problem or "")
+    by_mtime = stack.read_report(ReportSpec.from_raw(spec.raw["reports"][1], "x"))  # written today, judged at NOW
+    assert not by_mtime.fresh
+    assert "file mtime" in (by_mtime.problem or "")

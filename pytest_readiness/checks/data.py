@@ -15,7 +15,7 @@ from ..compose import ComposeService
 from ..context import Service
 from ..errors import InputError
 from ..results import CriterionFailed, Evidence, Verdict
-from ..units import format_age, parse_duration, parse_size, parse_timestamp
+from ..units import after_evaluation, format_age, parse_duration, parse_size, parse_timestamp
 from .qa import has_own_code, report_gaps
 
 TIMESTAMP_FIELDS = (
@@ -338,11 +338,14 @@ def _output_retention_gaps(service: Service, out: Output) -> tuple[list[str], li
             gaps.append(f"{shown}: no record or file to date")
         else:
             when, source = oldest
-            age = max(service.now - when, timedelta(0))
-            ok = age <= max_age
-            (held if ok else gaps).append(
-                f"{source} is {format_age(age)} old {'<=' if ok else '>'} max_age {ret['max_age']}"
-            )
+            if after_evaluation(when, service.now):
+                gaps.append(f"{source} {when.isoformat()} is after the evaluation time; cannot date the data")
+            else:
+                age = max(service.now - when, timedelta(0))
+                ok = age <= max_age
+                (held if ok else gaps).append(
+                    f"{source} is {format_age(age)} old {'<=' if ok else '>'} max_age {ret['max_age']}"
+                )
     if "max_files" in ret:
         n = len(_files(out))
         ok = n <= int(ret["max_files"])

@@ -20,7 +20,7 @@ from ..config import ReportSpec
 from ..context import ReportReading, Service, lookup
 from ..errors import InputError
 from ..results import Evidence, Verdict
-from ..units import format_age, parse_timestamp
+from ..units import after_evaluation, format_age, parse_timestamp
 from .observability import load_yaml
 
 OWN_CODE_KINDS = frozenset({"service", "worker", "gate"})
@@ -247,7 +247,9 @@ def unit_test_results(service: Service) -> Verdict:
     if failures or errors:
         names = [c.get("name", "?") for c in (failed_cases + error_cases)[:3]]
         gaps.append(f"{failures} failure(s), {errors} error(s)" + (f" (e.g. {', '.join(names)})" if names else ""))
-    if spec.max_age is not None and age > spec.max_age:
+    if after_evaluation(when, service.now):
+        gaps.append(f"{source} {when.isoformat()} is after the evaluation time; it cannot prove freshness")
+    elif spec.max_age is not None and age > spec.max_age:
         gaps.append(f"stale: {age_text}")
     evidence = [Evidence(shown, detail)]
     if gaps:
