@@ -36,6 +36,7 @@ __all__ = [
     "REDIS_URL",
     "DockerEngine",
     "engine_missing",
+    "require_compose",
     "require_docker",
     "require_postgres",
     "require_promtool",
@@ -149,3 +150,16 @@ def _redact(dsn: str) -> str:
         return dsn
     user = creds.split(":", 1)[0]
     return f"{scheme}{sep}{user}:***@{host}"
+
+
+def require_compose() -> str:
+    """The docker CLI with the Compose v2 plugin (`docker compose config` needs no engine)."""
+    import subprocess
+
+    docker = shutil.which("docker")
+    if docker is None:
+        engine_missing("the docker CLI is not installed")
+    proc = subprocess.run([docker, "compose", "version"], capture_output=True, text=True, timeout=10, check=False)
+    if proc.returncode != 0:
+        engine_missing(f"docker compose is not available: {(proc.stderr or proc.stdout).strip()[:200]}")
+    return docker
