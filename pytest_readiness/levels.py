@@ -94,6 +94,7 @@ class Gap:
     reason: str
     outcome: str
     critical: bool
+    scope: str = "static"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -102,6 +103,7 @@ class Gap:
             "reason": self.reason,
             "outcome": self.outcome,
             "critical": self.critical,
+            "scope": self.scope,
         }
 
 
@@ -202,7 +204,7 @@ def service_level(
             value = reached + 0.5
     failing = [(c, r) for c, r in applicable if not r.outcome.counts_as_passed]
     failing.sort(key=lambda cr: cr[0].sort_key)
-    gaps = [Gap(c.id, c.level, r.reason, r.outcome.value, c.critical) for c, r in failing]
+    gaps = [Gap(c.id, c.level, r.reason, r.outcome.value, c.critical, r.scope) for c, r in failing]
     counts: dict[str, int] = {}
     for _, r in rows:
         counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1

@@ -170,7 +170,8 @@ def _shape(
 ) -> None:
     """Show the result the pytest way: gaps above target and waived gaps as xfail, N/A as skip."""
     path, lineno, _ = item.location
-    head = f"{result.service} {result.criterion} [{result.level}]"
+    scope = ", static only" if result.scope == "static only" else ""
+    head = f"{result.service} {result.criterion} [{result.level}{scope}]"
     above_target = level_number(result.level) > level_number(target)
     if result.outcome is Outcome.WAIVED:
         report.outcome = "skipped"

@@ -70,7 +70,15 @@ def gap_lines(card: Scorecard, width: int = 120) -> Iterator[str]:
         yield f"{s.name} ({s.level}, target {s.target}):"
         for g in s.gaps:
             mark = "!" if g.critical else "-"
-            yield clip(f"  {mark} {g.criterion} [{g.level}] {g.reason}", width)
+            tag = f"{g.level}, {g.scope}" if g.scope == "static only" else g.level
+            yield clip(f"  {mark} {g.criterion} [{tag}] {g.reason}", width)
+
+
+def waiver_lines(card: Scorecard, width: int = 120) -> Iterator[str]:
+    """Every result an unexpired waiver covers: it counts as passed, so it must stay visible."""
+    for r in card.results:
+        if r.outcome.value == "waived":
+            yield clip(f"{r.service} {r.criterion} [{r.level}] {r.reason}", width)
 
 
 def slo_lines(card: Scorecard, width: int = 120) -> Iterator[str]:

@@ -12,7 +12,7 @@ from .files import write_atomic
 from .levels import Criterion
 from .outcomes import builtin_catalog
 from .redact import Redactor
-from .render import checkpoint_lines, gap_lines, scorecard_lines, slo_lines
+from .render import checkpoint_lines, gap_lines, scorecard_lines, slo_lines, waiver_lines
 from .results import CriterionResult, Outcome
 from .scorecard import Scorecard, build_scorecard
 
@@ -93,6 +93,11 @@ class ScorecardReporter:
         if gaps:
             tr.write_sep("-", "top gaps (! critical)")
             for line in gaps:
+                tr.write_line(redactor.text(line))
+        waived = list(waiver_lines(card, width))
+        if waived:
+            tr.write_sep("-", "waived (count as passed until they expire)")
+            for line in waived:
                 tr.write_line(redactor.text(line))
         tr.write_sep("-", "SLO and alert ownership matrix")
         for line in slo_lines(card, width):

@@ -113,6 +113,7 @@ def test_failure_at_target_fails_the_run_with_reason_and_evidence(stack: pytest.
         "reason": "api is unreachable",
         "outcome": "failed",
         "critical": True,
+        "scope": "static",
     }
 
 
@@ -144,6 +145,9 @@ def test_unexpired_waiver_counts_and_expired_waiver_fails(stack: pytest.Pytester
     res = {(r["service"], r["criterion"]): r for r in data["results"]}
     assert res[("api", "demo.reachable")]["outcome"] == "waived"
     assert "vendor fix due" in res[("api", "demo.reachable")]["reason"]
+    result.stdout.fnmatch_lines(
+        ["*waived (count as passed until they expire)*", "api demo.reachable [[]L1[]] waived until 2026-03-10 by ops*"]
+    )
     result, data = run_json(stack, "--readiness-now", "2026-03-11T00:00:00Z")
     assert result.ret == 1
     res = {(r["service"], r["criterion"]): r for r in data["results"]}
