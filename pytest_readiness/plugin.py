@@ -84,8 +84,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = _checklist_args(config, stack.config)
     if not hasattr(config, "workerinput"):
-        from .reporter import ScorecardReporter
+        from .reporter import ScorecardReporter, check_writable, json_output
 
+        check_writable(json_output(config), "--readiness-json")
         config.pluginmanager.register(ScorecardReporter(config, stack), "readiness-scorecard")
 
 

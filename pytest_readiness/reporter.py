@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,23 @@ SCORECARD_KEY = pytest.StashKey[Scorecard]()
 _SEVERITY = {Outcome.ERROR: 3, Outcome.FAILED: 2}
 
 
+def json_output(config: pytest.Config) -> Path | None:
+    """Where --readiness-json writes, resolved against the invocation directory."""
+    option = config.getoption("readiness_json")
+    return Path(config.invocation_params.dir, option) if option else None
+
+
+def check_writable(path: Path | None, option: str) -> None:
+    """Refuse before any test runs when a report could not be written at the end."""
+    if path is None:
+        return
+    if path.is_dir():
+        raise pytest.UsageError(f"{option}: {path} is a directory; give a file path")
+    parent = next((p for p in (path.parent, *path.parent.parents) if p.exists()), None)
+    if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise pytest.UsageError(f"{option}: cannot create {path} (no writable folder above it)")
+
+
 class ScorecardReporter:
     """Registered only on the controller (never on xdist workers)."""
 
@@ -28,6 +46,7 @@ class ScorecardReporter:
         self.stack = stack
         self.results: dict[tuple[str, str], CriterionResult] = {}
         self.criteria: dict[str, Criterion] = {}
+        self.write_errors: list[str] = []
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         raw = getattr(report, "readiness", None)
@@ -67,16 +86,23 @@ class ScorecardReporter:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.config.option.collectonly:
+            return
         half = float(str(self.config.getini("readiness_half_step")))
         card = build_scorecard(self.stack, self.results, self._catalog(), half_step=half, selection=self._selection())
         self.config.stash[SCORECARD_KEY] = card
         redactor = Redactor(self.stack.secret_values())
-        json_path = self.config.getoption("readiness_json")
+        json_path = json_output(self.config)
         if json_path:
             data = redactor.deep(card.to_dict())
-            write_atomic(Path(self.config.invocation_params.dir, json_path), json.dumps(data, indent=2) + "\n")
+            try:
+                write_atomic(json_path, json.dumps(data, indent=2) + "\n")
+            except OSError as exc:
+                self.write_errors.append(f"--readiness-json: cannot write {json_path}: {exc.strerror or exc}")
         if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
             session.exitstatus = pytest.ExitCode.OK if card.checkpoint.gate == "PASS" else pytest.ExitCode.TESTS_FAILED
+        if self.write_errors and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a lost report never passes the run
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         card = self.config.stash.get(SCORECARD_KEY, None)
@@ -112,6 +138,8 @@ class ScorecardReporter:
                 else {}
             )
             tr.write_line(redactor.text(line), **markup)
-        json_path = self.config.getoption("readiness_json")
-        if json_path:
+        json_path = json_output(self.config)
+        if json_path and not self.write_errors:
             tr.write_line(f"readiness JSON: {json_path}")
+        for error in self.write_errors:
+            tr.write_line(f"ERROR: {error}", red=True, bold=True)

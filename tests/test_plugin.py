@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -364,3 +365,36 @@ services:
     by_mtime = stack.read_report(ReportSpec.from_raw(spec.raw["reports"][1], "x"))  # written today, judged at NOW
     assert not by_mtime.fresh
     assert "file mtime" in (by_mtime.problem or "")
+
+
+def test_unwritable_json_path_is_a_usage_error_before_any_test(stack: pytest.Pytester) -> None:
+    (stack.path / "adir").mkdir()
+    result = stack.runpytest("--readiness", "--readiness-json", "adir")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["ERROR: --readiness-json: */adir is a directory; give a file path"])
+    (stack.path / "ro").mkdir(mode=0o500)
+    result = stack.runpytest("--readiness", "--readiness-json", "ro/out.json")
+    if os.geteuid() != 0:  # root writes anywhere
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+
+
+def test_collect_only_prints_no_scorecard(stack: pytest.Pytester) -> None:
+    result = stack.runpytest("--readiness", "--co", "-q")
+    assert result.ret == 0
+    result.stdout.no_fnmatch_line("*readiness scorecard*")
+
+
+def test_report_write_failure_is_one_line_and_fails_the_run(stack: pytest.Pytester) -> None:
+    stack.makepyfile(
+        test_more="""
+        import pathlib, pytest
+
+        @pytest.mark.readiness(id="demo.sabotage", level="L1")
+        def test_sabotage(service):
+            pathlib.Path("out").write_text("a file where the report folder should be")
+    """
+    )
+    result = stack.runpytest("--readiness", "--readiness-json", "out/x.json")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["ERROR: --readiness-json: cannot write */out/x.json: *"])
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
