@@ -147,7 +147,8 @@ def attach_result(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
         title=criterion.title,
     )
     result = apply_waiver(result, stack.config.waivers, stack.now.date())
-    result.reason = redactor.text(result.reason)[:REASON_MAX]
+    reason_text = redactor.text(result.reason)
+    result.reason = reason_text if len(reason_text) <= REASON_MAX else reason_text[: REASON_MAX - 1] + "…"
     result.evidence = [Evidence(redactor.text(e.location), redactor.text(e.detail)) for e in result.evidence]
     _shape(report, result, target, item, redactor)
     report.readiness = result.to_dict()  # type: ignore[attr-defined]

@@ -64,7 +64,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="write every result, level, gap and the checkpoint as JSON to PATH",
     )
-    parser.addini("readiness_config", "services.yaml path, relative to the rootdir", default="services.yaml")
+    parser.addini(
+        "readiness_config",
+        "services.yaml path, relative to the ini file (else the invocation dir)",
+        default="services.yaml",
+    )
     parser.addini(
         "readiness_builtin",
         "include the built-in checklist (readiness_tests) in the catalog and collection",
