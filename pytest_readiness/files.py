@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -20,3 +23,10 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def dump_json(data: Mapping[str, Any]) -> str:
+    """JSON text with ``<``, ``>`` and ``&`` as ``\\u`` escapes: the same data once parsed, but no raw
+    markup in the file for a page that embeds it."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026") + "\n"
