@@ -64,6 +64,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="write every result, level, gap and the checkpoint as JSON to PATH",
     )
+    group.addoption(
+        "--readiness-md",
+        metavar="PATH",
+        default=None,
+        help="write the scorecard, SLO matrix and decision checkpoint as Markdown (the seed's layout) to PATH",
+    )
+    group.addoption(
+        "--readiness-sarif", metavar="PATH", default=None, help="write failing criteria as SARIF 2.1.0 to PATH"
+    )
+    group.addoption(
+        "--readiness-textfile",
+        metavar="PATH",
+        default=None,
+        help="write levels as Prometheus text exposition (node_exporter textfile collector) to PATH",
+    )
+    group.addoption(
+        "--readiness-history",
+        metavar="DIR",
+        default=None,
+        help="append this run to DIR and show each service's change since the last full run",
+    )
+    group.addoption(
+        "--readiness-fail-on-regression",
+        action="store_true",
+        default=False,
+        help="fail the run when a service's level dropped since the last run in --readiness-history",
+    )
     parser.addini(
         "readiness_config",
         "services.yaml path, relative to the ini file (else the invocation dir)",
@@ -75,6 +102,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="bool",
         default=True,
     )
+    parser.addini("readiness_history_keep", "how many runs --readiness-history keeps", default="100")
     parser.addini("readiness_half_step", "share of next-level criteria that makes a half level (0..1)", default="0.5")
 
 
@@ -88,10 +116,15 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = _checklist_args(config, stack.config)
     if not hasattr(config, "workerinput"):
-        from .reporter import ScorecardReporter, check_writable, json_output
+        from .reporter import ScorecardReporter, check_outputs
 
-        check_writable(json_output(config), "--readiness-json")
-        config.pluginmanager.register(ScorecardReporter(config, stack), "readiness-scorecard")
+        check_outputs(config)
+        reporter = ScorecardReporter(config, stack)
+        config.pluginmanager.register(reporter, "readiness-scorecard")
+        if config.pluginmanager.hasplugin("html"):
+            from .report_html import HtmlScorecard
+
+            config.pluginmanager.register(HtmlScorecard(reporter.result, stack.config.name), "readiness-html")
 
 
 def _config_path(config: pytest.Config) -> Path:
@@ -119,6 +152,9 @@ def _load_stack(config: pytest.Config) -> Stack:
         half = -1.0
     if not 0 < half <= 1:
         raise pytest.UsageError("ini readiness_half_step: must be a number in (0, 1], e.g. 0.5")
+    keep = str(config.getini("readiness_history_keep"))
+    if not keep.isdigit() or int(keep) < 1:
+        raise pytest.UsageError(f"ini readiness_history_keep: {keep!r} must be a whole number >= 1, e.g. 100")
     try:
         stack_config = load_config(_config_path(config))
         offline = bool(config.getoption("readiness_offline"))

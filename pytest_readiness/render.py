@@ -10,6 +10,7 @@ from .scorecard import Scorecard
 
 LEVEL_NAMES = {0: "Prototype", 1: "Desk-Soak", 2: "Semi-Pro Prod", 3: "Institutional"}
 GAP_LINES = 3
+ARROWS = {"up": "▲", "down": "▼"}
 BLOCKING_LINES = 10
 
 
@@ -57,7 +58,8 @@ def scorecard_lines(card: Scorecard, width: int = 120) -> Iterator[str]:
         gaps = [clip(f"{g.criterion}{' !' if g.critical else ''}", widths[3]) for g in s.gaps[:GAP_LINES]] or ["-"]
         if s.all_gaps > len(s.gaps):
             gaps.append(f"(+{s.all_gaps - len(s.gaps)} more)")
-        level = f"{s.level} {'ok' if s.meets_target else 'BELOW'}"
+        arrow = ARROWS.get(card.changes.get(s.name, {}).get("direction", ""), "")
+        level = f"{s.level} {'ok' if s.meets_target else 'BELOW'}{' ' + arrow if arrow else ''}"
         evidence = [clip_left(s.evidence[0], widths[4])] if s.evidence else ["-"]
         yield from _rows([[clip(s.name, widths[0])], [s.target], [level], gaps, evidence], widths)
 

@@ -1,15 +1,18 @@
-"""The controller-side scorecard: gathers results from reports (serial or xdist), decides the gate."""
+"""The controller-side scorecard: gathers results from reports (serial or xdist), decides the gate,
+writes the report files and prints the terminal summary."""
 
 from __future__ import annotations
 
-import json
 import os
+from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from .context import Stack
-from .files import write_atomic
+from .files import dump_json, write_atomic
 from .levels import Criterion
 from .outcomes import builtin_catalog
 from .redact import Redactor
@@ -17,18 +20,63 @@ from .render import checkpoint_lines, gap_lines, scorecard_lines, slo_lines, wai
 from .results import CriterionResult, Outcome
 from .scorecard import Scorecard, build_scorecard
 
-SCORECARD_KEY = pytest.StashKey[Scorecard]()
 _SEVERITY = {Outcome.ERROR: 3, Outcome.FAILED: 2}
 
 
-def json_output(config: pytest.Config) -> Path | None:
-    """Where --readiness-json writes, resolved against the invocation directory."""
-    option = config.getoption("readiness_json")
+def _json_text(result: dict[str, Any]) -> str:
+    return dump_json(result)
+
+
+def _markdown_text(result: dict[str, Any]) -> str:
+    from .report_markdown import render_markdown
+
+    return render_markdown(result)
+
+
+def _sarif_text(result: dict[str, Any]) -> str:
+    from .report_sarif import render_sarif
+
+    return dump_json(render_sarif(result, tool_version=_version()))
+
+
+def _textfile_text(result: dict[str, Any]) -> str:
+    from .report_textfile import render_textfile
+
+    return render_textfile(result)
+
+
+def _version() -> str:
+    try:
+        return metadata.version("pytest-readiness")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+# (option dest, flag, renderer): every report file is rendered from the same redacted result dict.
+OUTPUTS: tuple[tuple[str, str, Callable[[dict[str, Any]], str]], ...] = (
+    ("readiness_json", "--readiness-json", _json_text),
+    ("readiness_md", "--readiness-md", _markdown_text),
+    ("readiness_sarif", "--readiness-sarif", _sarif_text),
+    ("readiness_textfile", "--readiness-textfile", _textfile_text),
+)
+
+
+def output_path(config: pytest.Config, dest: str) -> Path | None:
+    """Where an output option writes, resolved against the invocation directory."""
+    option = config.getoption(dest)
     return Path(config.invocation_params.dir, option) if option else None
 
 
-def check_writable(path: Path | None, option: str) -> None:
+def check_outputs(config: pytest.Config) -> None:
     """Refuse before any test runs when a report could not be written at the end."""
+    for dest, flag, _ in OUTPUTS:
+        check_writable(output_path(config, dest), flag)
+    history = output_path(config, "readiness_history")
+    if history is not None and history.exists() and not history.is_dir():
+        raise pytest.UsageError(f"--readiness-history: {history} is a file; give a folder")
+
+
+def check_writable(path: Path | None, option: str) -> None:
     if path is None:
         return
     if path.is_dir():
@@ -44,9 +92,13 @@ class ScorecardReporter:
     def __init__(self, config: pytest.Config, stack: Stack) -> None:
         self.config = config
         self.stack = stack
+        self.redactor = Redactor(stack.secret_values())
         self.results: dict[tuple[str, str], CriterionResult] = {}
         self.criteria: dict[str, Criterion] = {}
-        self.write_errors: list[str] = []
+        self.errors: list[str] = []
+        self.regressions: list[str] = []
+        self._card: Scorecard | None = None
+        self._result: dict[str, Any] | None = None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         raw = getattr(report, "readiness", None)
@@ -84,62 +136,92 @@ class ScorecardReporter:
                 catalog.setdefault(c.id, Criterion(c.id, overrides.get(c.id, c.level), c.critical, c.title))
         return list(catalog.values())
 
+    def card(self) -> Scorecard:
+        """The scorecard, computed once when every result is in (pytest-html may ask first)."""
+        if self._card is None:
+            half = float(str(self.config.getini("readiness_half_step")))
+            card = build_scorecard(
+                self.stack, self.results, self._catalog(), half_step=half, selection=self._selection()
+            )
+            self._compare_with_history(card)
+            self._card = card
+        return self._card
+
+    def result(self) -> dict[str, Any]:
+        """The redacted result dict every report file is rendered from."""
+        if self._result is None:
+            self._result = self.redactor.deep(self.card().to_dict())
+        return self._result
+
+    def _compare_with_history(self, card: Scorecard) -> None:
+        folder = output_path(self.config, "readiness_history")
+        if folder is None:
+            return
+        from .history import compare, find_previous, regressions
+
+        previous, warnings = find_previous(folder, card.stack)
+        card.notes.extend(warnings)
+        card.changes = compare(previous, card.to_dict())
+        self.regressions = regressions(card.changes)
+        if self.regressions and self.config.getoption("readiness_fail_on_regression"):
+            card.checkpoint.gate = "FAIL"
+            card.checkpoint.reasons.extend(self.regressions)
+
+    def _write(self, dest: str, flag: str, render: Callable[[dict[str, Any]], str]) -> None:
+        path = output_path(self.config, dest)
+        if path is None:
+            return
+        try:
+            write_atomic(path, render(self.result()))
+        except OSError as exc:
+            self.errors.append(f"{flag}: cannot write {path}: {exc.strerror or exc}")
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.config.option.collectonly:
             return
-        half = float(str(self.config.getini("readiness_half_step")))
-        card = build_scorecard(self.stack, self.results, self._catalog(), half_step=half, selection=self._selection())
-        self.config.stash[SCORECARD_KEY] = card
-        redactor = Redactor(self.stack.secret_values())
-        json_path = json_output(self.config)
-        if json_path:
-            data = redactor.deep(card.to_dict())
+        card = self.card()
+        for dest, flag, render in OUTPUTS:
+            self._write(dest, flag, render)
+        history = output_path(self.config, "readiness_history")
+        if history is not None:
+            from .history import append_run, prune
+
             try:
-                write_atomic(json_path, json.dumps(data, indent=2) + "\n")
+                append_run(history, self.result())
+                prune(history, keep=int(str(self.config.getini("readiness_history_keep"))))
             except OSError as exc:
-                self.write_errors.append(f"--readiness-json: cannot write {json_path}: {exc.strerror or exc}")
+                self.errors.append(f"--readiness-history: cannot write to {history}: {exc.strerror or exc}")
         if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
             session.exitstatus = pytest.ExitCode.OK if card.checkpoint.gate == "PASS" else pytest.ExitCode.TESTS_FAILED
-        if self.write_errors and session.exitstatus == pytest.ExitCode.OK:
+        if self.errors and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a lost report never passes the run
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        card = self.config.stash.get(SCORECARD_KEY, None)
-        if card is None:
+        if self._card is None or self.config.option.collectonly:
             return
-        redactor = Redactor(self.stack.secret_values())
-        # Non-tty CI pages report 80 columns but do not wrap: lay out for 120 there.
-        width = min(max(terminalreporter._tw.fullwidth, 120), 160)
+        card = self._card
         tr = terminalreporter
-        tr.write_sep("=", f"readiness scorecard: {card.stack} at {card.now.isoformat()}")
-        for line in scorecard_lines(card, width):
-            tr.write_line(redactor.text(line))
-        gaps = list(gap_lines(card, width))
-        if gaps:
-            tr.write_sep("-", "top gaps (! critical)")
-            for line in gaps:
-                tr.write_line(redactor.text(line))
-        waived = list(waiver_lines(card, width))
-        if waived:
-            tr.write_sep("-", "waived (count as passed until they expire)")
-            for line in waived:
-                tr.write_line(redactor.text(line))
-        tr.write_sep("-", "SLO and alert ownership matrix")
-        for line in slo_lines(card, width):
-            tr.write_line(redactor.text(line))
-        tr.write_sep("-", "decision checkpoint")
-        for line in checkpoint_lines(card, width):
-            markup = (
-                {"red": True}
-                if line.startswith("Gate: FAIL")
-                else {"green": True}
-                if line.startswith("Gate: PASS")
-                else {}
-            )
-            tr.write_line(redactor.text(line), **markup)
-        json_path = json_output(self.config)
-        if json_path and not self.write_errors:
-            tr.write_line(f"readiness JSON: {json_path}")
-        for error in self.write_errors:
+        # Non-tty CI pages report 80 columns but do not wrap: lay out for 120 there.
+        width = min(max(tr._tw.fullwidth, 120), 160)
+
+        def lines(title: str, rows: list[str], sep: str = "-") -> None:
+            if rows:
+                tr.write_sep(sep, title)
+                for row in rows:
+                    markup = {"red": True} if row.startswith("Gate: FAIL") else {}
+                    markup = {"green": True} if row.startswith("Gate: PASS") else markup
+                    tr.write_line(self.redactor.text(row), **markup)
+
+        lines(f"readiness scorecard: {card.stack} at {card.now.isoformat()}", list(scorecard_lines(card, width)), "=")
+        lines("top gaps (! critical)", list(gap_lines(card, width)))
+        lines("waived (count as passed until they expire)", list(waiver_lines(card, width)))
+        lines("regressions since the last run", self.regressions)
+        lines("SLO and alert ownership matrix", list(slo_lines(card, width)))
+        lines("decision checkpoint", list(checkpoint_lines(card, width)))
+        for dest, _flag, _ in OUTPUTS:
+            path = output_path(self.config, dest)
+            if path is not None and not any(str(path) in e for e in self.errors):
+                tr.write_line(f"readiness {dest.removeprefix('readiness_')}: {path}")
+        for error in self.errors:
             tr.write_line(f"ERROR: {error}", red=True, bold=True)

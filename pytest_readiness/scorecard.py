@@ -52,6 +52,7 @@ class Scorecard:
     slos: list[SloRow]
     checkpoint: Checkpoint
     notes: list[str] = field(default_factory=list)
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +72,7 @@ class Scorecard:
             "slos": [s.to_dict() for s in self.slos],
             "checkpoint": self.checkpoint.to_dict(),
             "notes": self.notes,
+            **({"changes": self.changes} if self.changes else {}),
         }
 
 

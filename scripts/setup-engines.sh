@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install and start the real engines that pytest-readiness' tests need:
 #   Docker Engine (+ Compose v2 CLI plugin, + a local busybox image), Redis,
-#   PostgreSQL, Prometheus (+ promtool).
+#   PostgreSQL, Prometheus (+ promtool), and Chromium for the HTML report checks.
 #
 # Usage (as root, from anywhere):
 #   bash scripts/setup-engines.sh          # install what is missing, start what is not answering
@@ -38,7 +38,7 @@ PG_DB="readiness"
 PROM_ADDR="127.0.0.1:9090"
 DOCKERD_LOG="/tmp/dockerd.log"
 STATE="${ENGINES_STATE:-/tmp/readiness-engines}"
-APT_PACKAGES=(docker.io busybox-static redis-server postgresql prometheus)
+APT_PACKAGES=(docker.io busybox-static redis-server postgresql prometheus chromium)
 
 log() { printf '[setup-engines] %s\n' "$*" >&2; }
 die() { printf '[setup-engines] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -82,7 +82,7 @@ pg_bindir() {
 install_packages() {
     local missing=() b
     for b in dockerd containerd runc redis-server redis-cli pg_ctlcluster pg_lsclusters \
-             pg_isready psql prometheus promtool iptables; do
+             pg_isready psql prometheus promtool iptables chromium; do
         command -v "$b" >/dev/null 2>&1 || missing+=("$b")
     done
     [[ -x /bin/busybox ]] && dpkg -s busybox-static >/dev/null 2>&1 || missing+=("busybox-static")
@@ -400,6 +400,7 @@ print_versions() {
     printf '%-11s %s\n' postgres "$v postgresql://$PG_ROLE:***@127.0.0.1:$PG_PORT/$PG_DB"
     printf '%-11s %s\n' prometheus "$(prometheus --version 2>&1 | head -n1 | awk '{print $3}') http://$PROM_ADDR"
     printf '%-11s %s\n' promtool "$(promtool --version 2>&1 | head -n1 | awk '{print $3}') $(command -v promtool)"
+    printf '%-11s %s\n' chromium "$(chromium --version 2>/dev/null | awk '{print $2}') (HTML report checks)"
 }
 
 main() {
