@@ -38,7 +38,7 @@ PG_DB="readiness"
 PROM_ADDR="127.0.0.1:9090"
 DOCKERD_LOG="/tmp/dockerd.log"
 STATE="${ENGINES_STATE:-/tmp/readiness-engines}"
-APT_PACKAGES=(docker.io busybox-static redis-server postgresql prometheus chromium)
+APT_PACKAGES=(docker.io busybox-static redis-server postgresql prometheus chromium fonts-liberation)
 
 log() { printf '[setup-engines] %s\n' "$*" >&2; }
 die() { printf '[setup-engines] ERROR: %s\n' "$*" >&2; exit 1; }
