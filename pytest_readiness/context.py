@@ -17,6 +17,7 @@ from .compose import ComposeProject, ComposeService, load_compose, read_dotenv
 from .config import ReportSpec, ServiceSpec, StackConfig, display_path
 from .errors import InputError
 from .levels import level_number
+from .live.probes import LiveProbes
 from .results import CriterionFailed, Evidence, NotApplicable, NotObserved, Outcome, Scope, Verdict
 from .units import after_evaluation, format_age, parse_timestamp
 
@@ -85,6 +86,14 @@ class Stack:
     _compose: ComposeProject | None = None
     _compose_error: InputError | None = None
     _json_cache: dict[Path, tuple[Any, str | None]] = field(default_factory=dict)
+    _live: LiveProbes | None = field(default=None, repr=False)
+
+    @property
+    def live(self) -> LiveProbes:
+        """The live probes (Docker), created on first use, once per process; offline they probe nothing."""
+        if self._live is None:
+            self._live = LiveProbes.for_stack(self)
+        return self._live
 
     @property
     def compose(self) -> ComposeProject | None:

@@ -26,6 +26,7 @@ from packaging.utils import canonicalize_name
 from pytest_readiness.compose import ComposeService
 from pytest_readiness.context import Service
 from pytest_readiness.errors import InputError
+from pytest_readiness.live import LivePart, Unobservable, row_containers, with_live
 from pytest_readiness.results import CriterionOutcome, Evidence, Scope, Verdict
 
 OWN_CODE_KINDS = frozenset({"service", "worker", "gate"})
@@ -861,7 +862,47 @@ def _looks_like_shell(path: Path) -> bool:
 
 def no_install_at_start(service: Service) -> Verdict:
     """build.no-install-at-start: compose command/entrypoint, Dockerfile CMD/ENTRYPOINT and entry scripts
-    install nothing at start (an image that installs on boot is not immutable)."""
+    install nothing at start (an image that installs on boot is not immutable). Live: the command each
+    container was actually started with (Entrypoint + Cmd)."""
+    return with_live(_static_no_install_at_start(service), lambda: live_no_install_at_start(service))
+
+
+def live_no_install_at_start(service: Service) -> LivePart:
+    """Live part of build.no-install-at-start: the same detector over each container's actual command."""
+    found = row_containers(service)
+    if not isinstance(found, dict):
+        return found
+    every = [c for containers in found.values() for c in containers]
+    if not every:
+        return Unobservable(
+            f"no container of compose service(s) {', '.join(found)} in project {service.stack.live.project}",
+            service.spec.where,
+        )
+    scan = _Scan(service)
+    bad: list[Evidence] = []
+    good: list[Evidence] = []
+    for c in every:
+        argv = [*c.entrypoint, *c.cmd]
+        try:
+            commands = scan.command_words(argv, False) if argv else []
+        except ValueError as exc:
+            bad.append(Evidence(c.location, f"command cannot be parsed as shell: {exc}"))
+            continue
+        installs = [i for i in (install_in_argv(cmd.argv) for cmd in commands) if i]
+        if installs:
+            bad.extend(Evidence(c.location, f"actual command runs `{i}` at start") for i in installs)
+        else:
+            good.append(Evidence(c.location, f"actual command {shlex.join(argv)[:120]!r}: no install"))
+    if bad:
+        return Verdict.failed(
+            f"{len(bad)} install(s) in the running containers' commands, first {bad[0].location}: {bad[0].detail}; "
+            "install at build time and keep the start command immutable",
+            *limited(bad),
+        )
+    return Verdict.passed(f"no install in the actual command of {len(good)} container(s)", *limited(good))
+
+
+def _static_no_install_at_start(service: Service) -> Verdict:
     containers, verdict = containers_of(service)
     if verdict is not None:
         return verdict
@@ -1029,27 +1070,74 @@ def _table_pairs(header: list[str], row: list[str], line: int, add: Any) -> None
                 add(f"{row[i].split()[0]}:{row[j].split()[0]}", line)
 
 
+def _release_manifest(service: Service) -> tuple[dict[str, int] | None, str, str]:
+    """(image refs -> line, the manifest as shown, the problem that stopped reading it)."""
+    manifest_rel = service.config.stack.get("release_manifest")
+    if not manifest_rel:
+        return None, "", "the stack declares no release_manifest"
+    manifest_path = service.path(str(manifest_rel))
+    manifest_shown = service.show(manifest_path)
+    try:
+        return manifest_refs(manifest_path.read_text(encoding="utf-8")), manifest_shown, ""
+    except FileNotFoundError:
+        return None, manifest_shown, f"release manifest {manifest_shown} does not exist"
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, manifest_shown, f"release manifest {manifest_shown} is unreadable: {exc}"
+
+
+def _manifest_line(ref: ImageRef, refs: dict[str, int]) -> int | None:
+    keys = [
+        ref.key,
+        ImageRef(ref.repository, ref.tag, None).key if ref.digest and ref.tag else "",
+        ImageRef(ref.repository, None, ref.digest).key if ref.digest else "",
+    ]
+    return next((refs[k] for k in keys if k and k in refs), None)
+
+
 def versioned_image(service: Service) -> Verdict:
     """build.versioned-image: each container runs an explicitly tagged (not latest) or digest-pinned image
-    that the release manifest lists."""
+    that the release manifest lists. Live: the image each running container was created from."""
+    return with_live(_static_versioned_image(service), lambda: live_versioned_image(service))
+
+
+def live_versioned_image(service: Service) -> LivePart:
+    """Live part of build.versioned-image: each container's Config.Image is versioned and released."""
+    found = row_containers(service)
+    if not isinstance(found, dict):
+        return found
+    every = [c for containers in found.values() for c in containers]
+    if not every:
+        return Unobservable(
+            f"no container of compose service(s) {', '.join(found)} in project {service.stack.live.project}",
+            service.spec.where,
+        )
+    refs, manifest_shown, manifest_problem = _release_manifest(service)
+    bad: list[Evidence] = []
+    good: list[Evidence] = []
+    for c in every:
+        ref = ImageRef.parse(c.image)
+        if not ref.digest and (not ref.tag or ref.tag == "latest"):
+            what = "has no tag (implicitly latest)" if not ref.tag else "is tagged latest"
+            bad.append(Evidence(c.location, f"runs image {c.image} that {what}"))
+        elif refs is None:
+            bad.append(Evidence(c.location, f"runs image {c.image}: {manifest_problem}"))
+        elif (line := _manifest_line(ref, refs)) is None:
+            bad.append(Evidence(c.location, f"runs image {c.image}, not listed in {manifest_shown}"))
+        else:
+            good.append(Evidence(c.location, f"runs image {c.image}, released at {manifest_shown}:{line}"))
+    if bad:
+        return Verdict.failed(
+            join_reasons([f"{e.location} {e.detail}" for e in bad], 2) + "; run the released, versioned image",
+            *limited(bad),
+        )
+    return Verdict.passed(f"{len(good)} container(s) run released, versioned images", *limited(good))
+
+
+def _static_versioned_image(service: Service) -> Verdict:
     containers, verdict = containers_of(service)
     if verdict is not None:
         return verdict
-    manifest_rel = service.config.stack.get("release_manifest")
-    refs: dict[str, int] | None = None
-    manifest_shown = ""
-    manifest_problem = ""
-    if not manifest_rel:
-        manifest_problem = "the stack declares no release_manifest"
-    else:
-        manifest_path = service.path(str(manifest_rel))
-        manifest_shown = service.show(manifest_path)
-        try:
-            refs = manifest_refs(manifest_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            manifest_problem = f"release manifest {manifest_shown} does not exist"
-        except (OSError, UnicodeDecodeError) as exc:
-            manifest_problem = f"release manifest {manifest_shown} is unreadable: {exc}"
+    refs, manifest_shown, manifest_problem = _release_manifest(service)
     problems: list[str] = []
     bad: list[Evidence] = []
     good: list[Evidence] = []
@@ -1072,12 +1160,7 @@ def versioned_image(service: Service) -> Verdict:
             bad.append(Evidence(where, f"{container.image}: {manifest_problem}"))
             problems.append(manifest_problem)
             continue
-        keys = [
-            ref.key,
-            ImageRef(ref.repository, ref.tag, None).key if ref.digest and ref.tag else "",
-            ImageRef(ref.repository, None, ref.digest).key if ref.digest else "",
-        ]
-        line = next((refs[k] for k in keys if k and k in refs), None)
+        line = _manifest_line(ref, refs)
         if line is None:
             problems.append(f"'{container.name}' image {container.image} is not in {manifest_shown}")
             bad.append(Evidence(where, f"{container.image} not listed in the release manifest"))

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..context import Service
 from ..errors import InputError
+from ..live import LivePart, Unobservable, row_containers, with_live
 from ..results import Evidence, Scope, Verdict
 from ..yamlmarks import MarkedDocument, load_marked
 from . import promtool
@@ -450,16 +451,76 @@ def log_files(service: Service) -> list[Path]:
 
 def structured_logs(service: Service) -> Verdict:
     """The last lines of each log file parse as JSON objects with a level field, so an error rate
-    can be computed; any other line makes the error rate unmeasurable."""
+    can be computed; any other line makes the error rate unmeasurable. Live: the same for the last
+    lines of each container's own log (stdout and stderr); without a log file they decide alone."""
+    return with_live(_static_structured_logs(service), lambda: live_structured_logs(service))
+
+
+def live_structured_logs(service: Service) -> LivePart:
+    """Live part of observability.structured-logs: each container's recent log lines are JSON with a level."""
+    found = row_containers(service)
+    if not isinstance(found, dict):
+        return found
+    every = [c for containers in found.values() for c in containers]
+    total = good = 0
+    offending: list[Evidence] = []
+    fine: list[Evidence] = []
+    unseen: list[Unobservable] = []
+    first = ""
+    for c in every:
+        lines = service.stack.live.logs(c, LOG_SAMPLE_LINES)
+        if isinstance(lines, Unobservable):
+            unseen.append(lines)
+            continue
+        where = f"{c.location} logs"
+        numbered = [(n, text) for n, text in enumerate(lines, start=1) if text.strip()]
+        bad_here = [(n, p) for n, text in numbered if (p := _line_problem(text)) is not None]
+        total += len(numbered)
+        good += len(numbered) - len(bad_here)
+        if not numbered:
+            offending.append(Evidence(where, "no log output: an error rate cannot be measured"))
+            first = first or f"{where} (empty)"
+        elif bad_here:
+            n, problem = bad_here[0]
+            offending.append(
+                Evidence(
+                    where,
+                    f"{len(bad_here)}/{len(numbered)} of the last lines not JSON with a level field "
+                    f"(first: line {n} of the last {len(lines)}: {problem})",
+                )
+            )
+            first = first or f"{where}, line {n} of the last {len(lines)} ({problem})"
+        else:
+            fine.append(Evidence(where, f"last {len(numbered)} line(s), all JSON with a level field"))
+    if offending:
+        share = f"{good}/{total} sampled container log lines"
+        return Verdict.failed(
+            f"only {share} are JSON with a level field; first offending {first}; log JSON lines with a level field",
+            *offending,
+            *fine,
+        )
+    if not fine:
+        if unseen:
+            return unseen[0]
+        return Unobservable(
+            f"no container of compose service(s) {', '.join(found)} in project {service.stack.live.project}",
+            service.spec.where,
+        )
+    notes = [Evidence(u.where, f"not observed: {u.reason}") for u in unseen]
+    return Verdict.passed(
+        f"{good}/{total} sampled container log lines of {len(fine)} container(s) are JSON with a level field",
+        *fine,
+        *notes,
+    )
+
+
+def _static_structured_logs(service: Service) -> Verdict:
     if not service.spec.compose_services and not service.spec.paths("logs"):
         return Verdict.not_applicable(f"{service.kind} row declares no logs and has no containers")
     files = log_files(service)
     if not files:
         declared = ", ".join(service.spec.paths("logs")) or "(none declared)"
-        return Verdict.not_observed(
-            f"no log file matches {declared}; container logs are read live "
-            "(live probes come later / --readiness-offline)"
-        )
+        return Verdict.not_observed(f"no log file matches {declared}")
     total = good = 0
     first_bad: str | None = None
     first_problem = ""

@@ -1,8 +1,9 @@
 """Runtime reliability criteria: healthchecks, restart policy, bounded startup, backoff/retry, limits.
 
-Everything here reads the compose file (and the containers' Dockerfiles for HEALTHCHECK); the live
-parts (container health, applied limits, a start-to-healthy drill) come later and are marked
-``static only`` where the criterion has one.
+The static parts read the compose file (and the containers' Dockerfiles for HEALTHCHECK); the live parts
+(container health, applied limits) ask Docker about the stack's running containers and are combined with
+the static verdict by ``pytest_readiness.live.combine`` (``static only`` when they cannot be observed).
+A start-to-healthy drill comes later.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pytest_readiness.compose import ComposeService, parse_duration
 from pytest_readiness.context import Service
 from pytest_readiness.errors import InputError
 from pytest_readiness.healthcheck import HealthcheckKind, classify_healthcheck
+from pytest_readiness.live import LivePart, Unobservable, missing_container, row_containers, with_live
 from pytest_readiness.results import Evidence, Outcome, Scope, Verdict
 from pytest_readiness.yamlmarks import load_marked
 
@@ -206,7 +208,39 @@ def _own_ports(container: ComposeService) -> list[str]:
 
 def healthcheck_liveness(service: Service) -> Verdict:
     """runtime.healthcheck-liveness: each healthcheck probes the service's own process or port; one that only
-    pings a dependency or checks a file's age stays green while the process is wedged."""
+    pings a dependency or checks a file's age stays green while the process is wedged. Live: every container
+    of the row runs and its health is ``healthy``."""
+    return with_live(_static_healthcheck_liveness(service), lambda: live_health(service))
+
+
+def live_health(service: Service) -> LivePart:
+    """Live part of runtime.healthcheck-liveness: each container running and healthy (a declared compose
+    service without a container in the running project fails)."""
+    found = row_containers(service)
+    if not isinstance(found, dict):
+        return found
+    bad: list[Evidence] = []
+    good: list[Evidence] = []
+    for name, containers in found.items():
+        if not containers:
+            bad.append(missing_container(service, name))
+        for c in containers:
+            if not c.running:
+                bad.append(Evidence(c.location, f"{c.state_text}: not running"))
+            elif c.health is None:
+                bad.append(Evidence(c.location, "running without a healthcheck: no health status"))
+            elif c.health != "healthy":
+                bad.append(Evidence(c.location, f"health {c.health}, not healthy"))
+            else:
+                good.append(Evidence(c.location, "running, health healthy"))
+    if bad:
+        return Verdict.failed(
+            join_reasons([f"{e.location}: {e.detail}" for e in bad], 2) + "; bring it up healthy", *limited(bad)
+        )
+    return Verdict.passed(f"{len(good)} container(s) running and healthy", *limited(good))
+
+
+def _static_healthcheck_liveness(service: Service) -> Verdict:
     gathered, verdict = _gather(service)
     if verdict is not None:
         return verdict
@@ -352,7 +386,41 @@ def _human_bytes(value: int) -> str:
 
 
 def resource_limits(service: Service) -> Verdict:
-    """runtime.resource-limits: memory and CPU limits on every container, so one runaway cannot starve the desk."""
+    """runtime.resource-limits: memory and CPU limits on every container, so one runaway cannot starve the desk.
+    Live: the limits are applied in every running container (HostConfig.Memory, NanoCpus or CpuQuota)."""
+    return with_live(_static_resource_limits(service), lambda: live_resource_limits(service))
+
+
+def live_resource_limits(service: Service) -> LivePart:
+    """Live part of runtime.resource-limits: a memory and a CPU limit applied in each running container."""
+    found = row_containers(service)
+    if not isinstance(found, dict):
+        return found
+    running = [c for containers in found.values() for c in containers if c.running]
+    if not running:
+        return Unobservable(
+            f"no running container of compose service(s) {', '.join(found)} in project {service.stack.live.project}",
+            service.spec.where,
+        )
+    bad: list[Evidence] = []
+    good: list[Evidence] = []
+    for c in running:
+        memory = _human_bytes(c.memory) if c.memory > 0 else None
+        cpus = c.cpus
+        missing = [what for what, value in (("memory", memory), ("cpu", cpus)) if value is None]
+        if missing:
+            bad.append(Evidence(c.location, f"no {' and no '.join(missing)} limit applied (unlimited)"))
+        else:
+            good.append(Evidence(c.location, f"applied: memory {memory}, cpus {cpus:g}"))
+    if bad:
+        return Verdict.failed(
+            join_reasons([f"{e.location}: {e.detail}" for e in bad], 2) + "; recreate it with the limits set",
+            *limited(bad),
+        )
+    return Verdict.passed(f"limits applied in {len(good)} running container(s)", *limited(good))
+
+
+def _static_resource_limits(service: Service) -> Verdict:
     containers, verdict = containers_of(service)
     if verdict is not None:
         return verdict

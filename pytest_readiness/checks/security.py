@@ -44,6 +44,7 @@ from markdown_it import MarkdownIt
 from pytest_readiness.compose import ComposeService
 from pytest_readiness.context import Service
 from pytest_readiness.errors import InputError
+from pytest_readiness.live import LivePart, Unobservable, row_containers, with_live
 from pytest_readiness.results import Evidence, Scope, Verdict
 from pytest_readiness.units import format_age, parse_duration
 
@@ -55,6 +56,7 @@ MAX_LINE_LENGTH = 20_000
 DEFAULT_ROTATION_HEADING = "Key rotation"
 DEFAULT_ROTATION_MAX_AGE = "90d"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+LIVE_LOG_TAIL = 200
 
 # ---------------------------------------------------------------------------------------------------
 # security.secrets-not-logged
@@ -259,9 +261,63 @@ def _literal_value(raw_line: str, key: str) -> str:
 
 def secrets_not_logged(service: Service) -> Verdict:
     """security.secrets-not-logged: the row's logs, reports and outputs (and its compose environment) hold no
-    declared secret value and no secret-shaped token. Findings show the detector or variable, never the value."""
-    files, missing = _declared_files(service)
+    declared secret value and no secret-shaped token. Findings show the detector or variable, never the value.
+    Live: the same scanner over each container's recent logs (the last 200 lines)."""
     exact = service.secret_values()  # the environment, then the compose .env file
+    with transient_settings({"plugins_used": _PLUGIN_CONFIG}):
+        scanner = SecretScanner(exact)
+        static = _static_secrets_not_logged(service, scanner)
+        return with_live(static, lambda: live_secrets_not_logged(service, scanner))
+
+
+def live_secrets_not_logged(service: Service, scanner: SecretScanner) -> LivePart:
+    """Live part of security.secrets-not-logged: scan each container's log sample; a finding names the
+    container, the line within the sample and the detector, never the value."""
+    found = row_containers(service)
+    if not isinstance(found, dict):
+        return found
+    every = [c for containers in found.values() for c in containers]
+    findings: list[SecretFinding] = []
+    scanned: list[Evidence] = []
+    unseen: list[Unobservable] = []
+    lines_total = 0
+    for c in every:
+        lines = service.stack.live.logs(c, LIVE_LOG_TAIL)
+        if isinstance(lines, Unobservable):
+            unseen.append(lines)
+            continue
+        where = f"{c.location} logs"
+        for number, text in enumerate(lines, start=1):
+            for finding in scanner.scan_line(f"{c.name}.log", text, where):
+                findings.append(
+                    SecretFinding(where, f"line {number} of the last {len(lines)}: {finding.detector}", finding.length)
+                )
+        lines_total += len(lines)
+        scanned.append(Evidence(where, f"last {len(lines)} line(s) scanned"))
+    if findings:
+        first = findings[0]
+        return Verdict.failed(
+            f"{len(findings)} secret-looking value(s) in container logs, first {first.detector} in {first.location}; "
+            "remove and rotate it, and mask secrets before logging",
+            *limited([f.evidence() for f in findings]),
+        )
+    if not scanned:
+        if unseen:
+            return unseen[0]
+        return Unobservable(
+            f"no container of compose service(s) {', '.join(found)} in project {service.stack.live.project}",
+            service.spec.where,
+        )
+    notes = [Evidence(u.where, f"not observed: {u.reason}") for u in unseen]
+    return Verdict.passed(
+        f"no secret in the logs of {len(scanned)} container(s) ({lines_total} line(s) scanned)",
+        *limited([*scanned, *notes]),
+    )
+
+
+def _static_secrets_not_logged(service: Service, scanner: SecretScanner) -> Verdict:
+    files, missing = _declared_files(service)
+    exact = service.secret_values()
     declared = set(service.config.stack_paths("secrets"))
     findings: list[SecretFinding] = []
     env_checked = 0
@@ -270,34 +326,32 @@ def secrets_not_logged(service: Service) -> Verdict:
         containers, verdict = containers_of(service)
         if verdict is not None:
             return verdict
-    with transient_settings({"plugins_used": _PLUGIN_CONFIG}):
-        scanner = SecretScanner(exact)
-        for container in containers:
-            for entry in _env_entries(container):
-                env_checked += 1
-                value = _literal_value(entry.raw_line, entry.key)
-                if entry.key in declared and value and "$" not in value:
-                    findings.append(
-                        SecretFinding(
-                            entry.location,
-                            f"literal value for declared secret {entry.key} in compose environment",
-                            len(value),
-                        )
+    for container in containers:
+        for entry in _env_entries(container):
+            env_checked += 1
+            value = _literal_value(entry.raw_line, entry.key)
+            if entry.key in declared and value and "$" not in value:
+                findings.append(
+                    SecretFinding(
+                        entry.location,
+                        f"literal value for declared secret {entry.key} in compose environment",
+                        len(value),
                     )
-                    continue
-                findings.extend(scanner.scan_line(entry.file_name, entry.raw_line, entry.location))
-        scanned = 0
-        lines = 0
-        truncated: list[str] = []
-        for path in files:
-            shown = service.show(path)
-            found, count, cut = scanner.scan_file(path, shown)
-            if count:
-                scanned += 1
-                lines += count
-            if cut:
-                truncated.append(shown)
-            findings.extend(found)
+                )
+                continue
+            findings.extend(scanner.scan_line(entry.file_name, entry.raw_line, entry.location))
+    scanned = 0
+    lines = 0
+    truncated: list[str] = []
+    for path in files:
+        shown = service.show(path)
+        found, count, cut = scanner.scan_file(path, shown)
+        if count:
+            scanned += 1
+            lines += count
+        if cut:
+            truncated.append(shown)
+        findings.extend(found)
     if findings:
         first = findings[0]
         return Verdict.failed(
@@ -308,7 +362,7 @@ def secrets_not_logged(service: Service) -> Verdict:
     if scanned == 0:
         what = ", ".join(missing) if missing else "no logs, reports or outputs declared"
         return Verdict.not_observed(
-            f"no log, report or output file of {service.name} to scan ({what}); live container logs come later",
+            f"no log, report or output file of {service.name} to scan ({what})",
             *(
                 [Evidence(service.spec.where, f"{env_checked} compose environment entries clean")]
                 if env_checked
@@ -345,13 +399,55 @@ def _allowed_bind(host_ip: str, allowed: set[str]) -> bool:
         return False
 
 
+def _allowed_addresses(service: Service) -> set[str]:
+    return {str(a) for a in service.config.stack.get("allowed_bind_addresses") or []}
+
+
 def network_exposure(service: Service) -> Verdict:
     """security.network-exposure: every published port binds loopback (or an allow-listed address); a port
-    without a host IP listens on every interface."""
+    without a host IP listens on every interface. Live: the port bindings the engine actually applied."""
+    return with_live(_static_network_exposure(service), lambda: live_network_exposure(service))
+
+
+def live_network_exposure(service: Service) -> LivePart:
+    """Live part of security.network-exposure: each container's actual bindings (NetworkSettings.Ports)."""
+    found = row_containers(service)
+    if not isinstance(found, dict):
+        return found
+    every = [c for containers in found.values() for c in containers]
+    if not every:
+        return Unobservable(
+            f"no container of compose service(s) {', '.join(found)} in project {service.stack.live.project}",
+            service.spec.where,
+        )
+    allowed = _allowed_addresses(service)
+    bad: list[Evidence] = []
+    good: list[Evidence] = []
+    for c in every:
+        if c.network_mode == "host":
+            bad.append(Evidence(c.location, "network mode host: every port it listens on is exposed"))
+            continue
+        exposed = [b for b in c.port_bindings if not _allowed_bind(b.host_ip, allowed)]
+        for binding in exposed:
+            extra = " (all interfaces)" if binding.all_interfaces else ""
+            bad.append(Evidence(c.location, f"binds {binding}{extra}"))
+        if not exposed:
+            shown = ", ".join(str(b) for b in c.port_bindings) or "no published ports"
+            good.append(Evidence(c.location, f"bindings: {shown}"))
+    if bad:
+        return Verdict.failed(
+            join_reasons([f"{e.location} {e.detail}" for e in bad], 2)
+            + "; publish on 127.0.0.1 (e.g. '127.0.0.1:8080:8080') or allow-list the address",
+            *limited(bad),
+        )
+    return Verdict.passed(f"{len(good)} running container(s) bind only loopback or allowed addresses", *limited(good))
+
+
+def _static_network_exposure(service: Service) -> Verdict:
     containers, verdict = containers_of(service)
     if verdict is not None:
         return verdict
-    allowed = {str(a) for a in service.config.stack.get("allowed_bind_addresses") or []}
+    allowed = _allowed_addresses(service)
     bad: list[Evidence] = []
     good: list[Evidence] = []
     for container in containers:
@@ -400,7 +496,61 @@ def _no_new_privileges(options: tuple[str, ...]) -> bool:
 
 def least_privilege(service: Service) -> Verdict:
     """security.least-privilege: non-root user, not privileged, cap_drop ALL, no-new-privileges, read-only
-    root filesystem, on every container."""
+    root filesystem, on every container. Live: the same, as the engine applied it, and the uid the main
+    process actually runs as."""
+    return with_live(_static_least_privilege(service), lambda: live_least_privilege(service))
+
+
+def _root_user(user: str) -> bool:
+    return not user or user.split(":")[0].strip() in ("root", "0")
+
+
+def live_least_privilege(service: Service) -> LivePart:
+    """Live part of security.least-privilege, from each container's inspect data and its process list."""
+    found = row_containers(service)
+    if not isinstance(found, dict):
+        return found
+    every = [c for containers in found.values() for c in containers]
+    if not every:
+        return Unobservable(
+            f"no container of compose service(s) {', '.join(found)} in project {service.stack.live.project}",
+            service.spec.where,
+        )
+    bad: list[Evidence] = []
+    good: list[Evidence] = []
+    for c in every:
+        problems: list[str] = []
+        user = c.user or "(none: root)"
+        uid = service.stack.live.process_user(c) if c.running else None
+        if isinstance(uid, str):
+            # the running user decides (an entrypoint may drop privileges, or a named user may be uid 0)
+            if uid == "0":
+                problems.append(f"main process runs as uid 0 (user {user})")
+        elif _root_user(c.user):
+            problems.append(f"user {user}")
+        if c.privileged:
+            problems.append("privileged")
+        if "ALL" not in {cap.upper() for cap in c.cap_drop}:
+            problems.append("CapDrop lacks ALL")
+        if not _no_new_privileges(c.security_opt):
+            problems.append("SecurityOpt lacks no-new-privileges")
+        if not c.read_only:
+            problems.append("root filesystem writable")
+        if problems:
+            bad.append(Evidence(c.location, ", ".join(problems)))
+        else:
+            ran = f", main process uid {uid}" if isinstance(uid, str) else ""
+            good.append(Evidence(c.location, f"user {user}{ran}, CapDrop ALL, no-new-privileges, read-only root"))
+    if bad:
+        return Verdict.failed(
+            join_reasons([f"{e.location}: {e.detail}" for e in bad], 2)
+            + "; recreate it non-root with cap_drop [ALL], no-new-privileges and read_only",
+            *limited(bad),
+        )
+    return Verdict.passed(f"{len(good)} container(s) run with least privilege", *limited(good))
+
+
+def _static_least_privilege(service: Service) -> Verdict:
     containers, verdict = containers_of(service)
     if verdict is not None:
         return verdict
