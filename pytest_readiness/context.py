@@ -18,7 +18,7 @@ from .config import ReportSpec, ServiceSpec, StackConfig, display_path
 from .errors import InputError
 from .levels import level_number
 from .live.probes import LiveProbes
-from .results import CriterionFailed, Evidence, NotApplicable, NotObserved, Outcome, Scope, Verdict
+from .results import CriterionError, CriterionFailed, Evidence, NotApplicable, NotObserved, Outcome, Scope, Verdict
 from .units import after_evaluation, format_age, parse_timestamp
 
 
@@ -82,6 +82,7 @@ class Stack:
     now: datetime
     offline: bool = False
     target_override: str | None = None
+    drills: bool = False  # --readiness-drills: drill criteria may disturb the running stack (restarts)
     _secrets: dict[str, str] | None = None
     _compose: ComposeProject | None = None
     _compose_error: InputError | None = None
@@ -290,9 +291,11 @@ class Service:
         if verdict.outcome is Outcome.PASSED:
             self.pass_reason = verdict.reason
             return
-        exc = {Outcome.NOT_APPLICABLE: NotApplicable, Outcome.NOT_OBSERVED: NotObserved}.get(
-            verdict.outcome, CriterionFailed
-        )
+        exc = {
+            Outcome.NOT_APPLICABLE: NotApplicable,
+            Outcome.NOT_OBSERVED: NotObserved,
+            Outcome.ERROR: CriterionError,
+        }.get(verdict.outcome, CriterionFailed)
         raise exc(verdict.reason)
 
     def fail(self, reason: str, *evidence: Evidence) -> NoReturn:

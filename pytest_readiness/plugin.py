@@ -52,6 +52,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="do not probe the running stack: live parts are 'not observed'",
     )
     group.addoption(
+        "--readiness-drills",
+        action="store_true",
+        default=False,
+        help="run drills that disturb the running stack (restarts); opt-in",
+    )
+    group.addoption(
         "--readiness-target",
         metavar="LEVEL",
         default=None,
@@ -158,7 +164,13 @@ def _load_stack(config: pytest.Config) -> Stack:
     try:
         stack_config = load_config(_config_path(config))
         offline = bool(config.getoption("readiness_offline"))
-        stack = Stack(stack_config, now=now, offline=offline, target_override=config.getoption("readiness_target"))
+        stack = Stack(
+            stack_config,
+            now=now,
+            offline=offline,
+            target_override=config.getoption("readiness_target"),
+            drills=bool(config.getoption("readiness_drills")),
+        )
         stack.compose  # noqa: B018 - load (and validate) the compose files once, before any test
         outcomes.validate_references(stack_config)
     except InputError as exc:

@@ -78,6 +78,12 @@ class Verdict:
     def not_observed(cls, reason: str, *evidence: Evidence, scope: Scope = Scope.LIVE) -> Verdict:
         return cls(Outcome.NOT_OBSERVED, reason, evidence, scope)
 
+    @classmethod
+    def error(cls, reason: str, *evidence: Evidence, scope: Scope = Scope.LIVE) -> Verdict:
+        """The criterion could not do its job safely (e.g. a drill that could not restore what it touched):
+        shown as an error, never counted, and the gate fails."""
+        return cls(Outcome.ERROR, reason, evidence, scope)
+
 
 @dataclass
 class CriterionResult:
@@ -145,6 +151,12 @@ class NotApplicable(CriterionOutcome):
     """The criterion does not apply to this service (shown as N/A with the reason)."""
 
     outcome = Outcome.NOT_APPLICABLE
+
+
+class CriterionError(CriterionOutcome):
+    """The criterion could not complete safely (e.g. a drill left a container down): an error, the gate fails."""
+
+    outcome = Outcome.ERROR
 
 
 class NotObserved(CriterionOutcome):

@@ -30,3 +30,9 @@ def test_source_of_truth(service: Service) -> None:
 def test_retention(service: Service) -> None:
     """Every output has a retention policy that holds, and container logs are size-capped."""
     service.decide(data.retention(service))
+
+
+@pytest.mark.readiness(id="data.restart-idempotency", level="L3")
+def test_restart_idempotency(service: Service) -> None:
+    """A restart drill (--readiness-drills): after a restart no key of a keyed output appears twice."""
+    service.decide(data.restart_idempotency(service))

@@ -42,3 +42,15 @@ def test_backoff_retry(service: Service) -> None:
 def test_resource_limits(service: Service) -> None:
     """Every container has memory and CPU limits."""
     service.decide(runtime.resource_limits(service))
+
+
+@pytest.mark.readiness(id="runtime.startup-drill", level="L3")
+def test_startup_drill(service: Service) -> None:
+    """A restart drill (--readiness-drills): every container is healthy again within its startup bound."""
+    service.decide(runtime.startup_drill(service))
+
+
+@pytest.mark.readiness(id="runtime.resource-usage", level="L3")
+def test_resource_usage(service: Service) -> None:
+    """Live: memory use below 90% of the limit, no OOM kill, at most 3 restarts by the engine."""
+    service.decide(runtime.resource_usage(service))

@@ -1,12 +1,16 @@
 """Data criteria: backup/restore drills, idempotent (key-unique) outputs, one source of truth per
-dataset, and retention that actually holds (sizes, ages, file counts, container log rotation)."""
+dataset, and retention that actually holds (sizes, ages, file counts, container log rotation).
+
+``data.restart-idempotency`` is a drill (``--readiness-drills``): it restarts the row's containers through
+``pytest_readiness.live.drills`` and reads the keyed outputs before and after."""
 
 from __future__ import annotations
 
 import csv
 import json
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,8 +18,10 @@ from typing import Any
 from ..compose import ComposeService
 from ..context import Service
 from ..errors import InputError
-from ..results import CriterionFailed, Evidence, Verdict
+from ..live import DrillLockTimeout, DrillResult, Unobservable, drill_containers, missing_container
+from ..results import CriterionFailed, Evidence, Scope, Verdict
 from ..units import after_evaluation, format_age, parse_duration, parse_size, parse_timestamp
+from .build import join_reasons
 from .qa import has_own_code, report_gaps
 
 TIMESTAMP_FIELDS = (
@@ -156,6 +162,36 @@ def _key_text(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+@dataclass
+class KeyScan:
+    """One keyed output read through: how many records, which keys repeat (where), which records lack one."""
+
+    count: int = 0
+    dups: dict[str, list[str]] = field(default_factory=dict)  # key (as JSON) -> every place it appears
+    lacking: list[str] = field(default_factory=list)
+
+
+def scan_keys(service: Service, out: Output) -> KeyScan:
+    """Count the records of a keyed output and find its repeated keys; InputError when unreadable."""
+    key = str(out.key)
+    seen: dict[str, list[str]] = {}
+    scan = KeyScan()
+    for rec in read_records(service, out):
+        scan.count += 1
+        value = rec.data.get(key) if isinstance(rec.data, dict) else None
+        if value is None or value == "":
+            scan.lacking.append(rec.where)
+        else:
+            seen.setdefault(json.dumps(value, sort_keys=True), []).append(rec.where)
+    scan.dups = {k: w for k, w in seen.items() if len(w) > 1}
+    return scan
+
+
+def _first_line(service: Service, out: Output) -> str:
+    shown = service.show(out.path)
+    return f"{shown}:1" if out.fmt in ("jsonl", "csv") else shown
+
+
 def idempotent_writes(service: Service) -> Verdict:
     """Every keyed output holds each key once: a repeated key is a write that was replayed."""
     outs = outputs(service)
@@ -173,22 +209,13 @@ def idempotent_writes(service: Service) -> Verdict:
     evidence: list[Evidence] = []
     for out in keyed:
         key = str(out.key)
-        seen: dict[str, list[str]] = {}
-        lacking: list[str] = []
-        count = 0
         try:
-            for rec in read_records(service, out):
-                count += 1
-                value = rec.data.get(key) if isinstance(rec.data, dict) else None
-                if value is None or value == "":
-                    lacking.append(rec.where)
-                else:
-                    seen.setdefault(json.dumps(value, sort_keys=True), []).append(rec.where)
+            scan = scan_keys(service, out)
         except InputError as exc:
             gaps.append(f"{out.dataset}: {exc}")
             evidence.append(Evidence(out.where, f"output {out.dataset}"))
             continue
-        dups = {k: w for k, w in seen.items() if len(w) > 1}
+        dups, lacking, count = scan.dups, scan.lacking, scan.count
         shown = service.show(out.path)
         if dups:
             first_key, first_where = next(iter(dups.items()))
@@ -204,14 +231,153 @@ def idempotent_writes(service: Service) -> Verdict:
             gaps.append(f"{shown}: {len(lacking)} record(s) lack the key {key!r} (first at {lacking[0]})")
             evidence += [Evidence(w, f"no {key}") for w in lacking[:20]]
         if not dups and not lacking:
-            evidence.append(
-                Evidence(f"{shown}:1" if out.fmt in ("jsonl", "csv") else shown, f"{count} records, every {key} unique")
-            )
+            evidence.append(Evidence(_first_line(service, out), f"{count} records, every {key} unique"))
         if count == 0:
             evidence.append(Evidence(shown, "no records yet"))
     if gaps:
         return Verdict.failed(f"non-idempotent writes: {'; '.join(gaps)}", *evidence)
     return Verdict.passed(f"{len(keyed)} keyed output(s) of {service.name} hold no duplicate key", *evidence)
+
+
+# --------------------------------------------------------------------------------------------------
+# data.restart-idempotency (L3, a drill: --readiness-drills)
+# --------------------------------------------------------------------------------------------------
+
+WRITE_WAIT_S = 30.0  # after the restart, how long to wait for the service to write again
+WRITE_POLL_S = 0.5
+
+
+def _fingerprint(out: Output) -> tuple[int, int, int]:
+    """(files, bytes, newest mtime) of an output: changes when the service writes to it."""
+    sizes: list[int] = []
+    newest = 0
+    for path in _files(out):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        sizes.append(st.st_size)
+        newest = max(newest, st.st_mtime_ns)
+    return len(sizes), sum(sizes), newest
+
+
+def _wait_for_writes(outs: list[Output], wait_s: float) -> dict[int, bool]:
+    """Which outputs (by index) changed within ``wait_s`` (stops as soon as every one did)."""
+    marks = {o.index: _fingerprint(o) for o in outs}
+    deadline = time.monotonic() + wait_s
+    while True:
+        changed = {o.index: _fingerprint(o) != marks[o.index] for o in outs}
+        if all(changed.values()) or time.monotonic() >= deadline:
+            return changed
+        time.sleep(WRITE_POLL_S)
+
+
+def restart_idempotency(service: Service) -> Verdict:
+    """data.restart-idempotency (drill): count the records and repeated keys of each keyed output, restart
+    the row's containers, wait until healthy and until the service wrote again (bounded), and show that no
+    key appears twice afterwards: a restart must not replay writes (no duplicate amplification)."""
+    keyed = [o for o in outputs(service) if o.key]
+    if not keyed:
+        return Verdict.not_applicable(f"{service.kind} row declares no keyed outputs")
+    if service.kind == "gate" or not service.spec.compose_services:
+        return Verdict.not_applicable(f"{service.name} has no containers to restart")
+    found = drill_containers(service)
+    if isinstance(found, Verdict):
+        return found
+    missing = [missing_container(service, name) for name, containers in found.items() if not containers]
+    if missing:
+        return Verdict.failed(
+            f"{missing[0].detail}: the restart drill needs every container of the row (no drill was run)",
+            *missing,
+            scope=Scope.LIVE,
+        )
+    runner = service.stack.live.drill_runner()
+    if isinstance(runner, Unobservable):
+        return Verdict.not_observed(f"drill not run: {runner.reason}")
+    try:
+        with runner.locked(f"data.restart-idempotency of {service.name}"):
+            try:
+                before = {o.index: scan_keys(service, o) for o in keyed}
+            except InputError as exc:
+                return Verdict.failed(f"{exc} (no drill was run)", Evidence(exc.path, exc.message))
+            drilled = [runner.restart_drill(c) for containers in found.values() for c in containers]
+            broken = [r for r in drilled if r.restore_error or r.problem or not r.healthy]
+            wrote = {} if broken else _wait_for_writes(keyed, WRITE_WAIT_S)
+            try:
+                after = {o.index: scan_keys(service, o) for o in keyed}
+            except InputError as exc:
+                return Verdict.failed(f"after the restart: {exc}", Evidence(exc.path, exc.message), scope=Scope.LIVE)
+    except DrillLockTimeout as exc:
+        return Verdict.error(str(exc), Evidence(service.spec.where, "data.restart-idempotency: no drill was run"))
+    return _judge_restart(service, keyed, drilled, before, after, wrote)
+
+
+def _judge_restart(
+    service: Service,
+    keyed: list[Output],
+    drilled: list[DrillResult],
+    before: dict[int, KeyScan],
+    after: dict[int, KeyScan],
+    wrote: dict[int, bool],
+) -> Verdict:
+    drill_ev = [
+        Evidence(r.location, f"{'NOT RESTORED: ' + r.restore_error + '; ' if r.restore_error else ''}{r.timing_text()}")
+        for r in drilled
+    ]
+    errors = [r.restore_error for r in drilled if r.restore_error]
+    if errors:
+        return Verdict.error(
+            "; ".join(errors) + "; the stack is left disturbed: bring it back (docker compose up -d)", *drill_ev
+        )
+    broken = [r for r in drilled if r.problem or not r.healthy]
+    if broken:
+        why = "; ".join(f"{r.location}: {r.problem or 'not healthy again'}" for r in broken[:2])
+        return Verdict.failed(
+            f"the restart drill did not bring the row back healthy: {why}", *drill_ev, scope=Scope.LIVE
+        )
+    bad: list[Evidence] = []
+    good: list[Evidence] = []
+    silent: list[str] = []
+    for out in keyed:
+        key, b, a = str(out.key), before[out.index], after[out.index]
+        counts = (
+            f"before the restart {b.count} records, {len(b.dups)} repeated {key}; "
+            f"after {a.count} records ({a.count - b.count:+d}), {len(a.dups)} repeated {key}"
+        )
+        new = {k: w for k, w in a.dups.items() if k not in b.dups or len(w) > len(b.dups[k])}
+        if new:
+            k, where = next(iter(new.items()))
+            bad.append(
+                Evidence(
+                    where[-1],
+                    f"duplicate amplification: {len(new)} {key} value(s) written again after the restart, first "
+                    f"{key}={_key_text(json.loads(k))} at {', '.join(where)}; {counts}",
+                )
+            )
+        elif a.dups:
+            bad.append(Evidence(_first_line(service, out), f"repeated {key} already before the restart; {counts}"))
+        elif not wrote.get(out.index):
+            silent.append(out.dataset)
+            good.append(Evidence(_first_line(service, out), f"not written within {WRITE_WAIT_S:g}s; {counts}"))
+        else:
+            good.append(Evidence(_first_line(service, out), f"written again, every {key} unique; {counts}"))
+    if bad:
+        reasons = [f"{e.location}: {e.detail}" for e in bad]
+        return Verdict.failed(join_reasons(reasons, 2), *bad, *good, *drill_ev, scope=Scope.LIVE)
+    if silent:
+        return Verdict.not_observed(
+            f"the restart drill ran and restored the row, but {', '.join(silent)} got no new record within "
+            f"{WRITE_WAIT_S:g}s after it was healthy again: no re-write observed",
+            *good,
+            *drill_ev,
+        )
+    return Verdict.passed(
+        f"no duplicate amplification: after restarting {len(drilled)} container(s), "
+        f"{len(keyed)} keyed output(s) were written again and every key is still unique",
+        *good,
+        *drill_ev,
+        scope=Scope.LIVE,
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 The static parts read the compose file (and the containers' Dockerfiles for HEALTHCHECK); the live parts
 (container health, applied limits) ask Docker about the stack's running containers and are combined with
 the static verdict by ``pytest_readiness.live.combine`` (``static only`` when they cannot be observed).
-A start-to-healthy drill comes later.
+The L3 criteria observe the running stack only: a start-to-healthy restart drill (``--readiness-drills``,
+``pytest_readiness.live.drills``) and the containers' memory use, OOM kills and restart counts.
 """
 
 from __future__ import annotations
@@ -22,7 +23,18 @@ from pytest_readiness.compose import ComposeService, parse_duration
 from pytest_readiness.context import Service
 from pytest_readiness.errors import InputError
 from pytest_readiness.healthcheck import HealthcheckKind, classify_healthcheck
-from pytest_readiness.live import LivePart, Unobservable, missing_container, row_containers, with_live
+from pytest_readiness.live import (
+    DrillLockTimeout,
+    DrillResult,
+    LivePart,
+    Unobservable,
+    drill_containers,
+    drill_precondition,
+    missing_container,
+    row_containers,
+    with_live,
+)
+from pytest_readiness.live.drills import DEFAULT_INTERVAL_S, DEFAULT_RETRIES, DEFAULT_START_PERIOD_S
 from pytest_readiness.results import Evidence, Outcome, Scope, Verdict
 from pytest_readiness.yamlmarks import load_marked
 
@@ -695,4 +707,205 @@ def backoff_retry(service: Service) -> Verdict:
         f"{len(good)} healthy-gated dependenc{'y' if len(good) == 1 else 'ies'}, "
         f"{len(settings)} retry/backoff setting(s)",
         *limited([*good, *settings]),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# runtime.startup-drill (L3, a drill: --readiness-drills) / runtime.resource-usage (L3, live)
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartupBound:
+    """How long a container may take from start to healthy: start_period + interval x retries (compose)."""
+
+    seconds: float
+    text: str
+    where: str
+
+
+def startup_bound(hc: EffectiveHealthcheck) -> StartupBound:
+    """The bound from the effective healthcheck; unset timings take Docker's defaults (said so)."""
+    defaults = []
+    start = hc.start_period
+    if start is None:
+        start = DEFAULT_START_PERIOD_S
+        defaults.append("start_period")
+    interval = hc.interval
+    if interval is None:
+        interval = DEFAULT_INTERVAL_S
+        defaults.append("interval")
+    retries = hc.retries
+    if retries is None:
+        retries = DEFAULT_RETRIES
+        defaults.append("retries")
+    text = f"start_period {_fmt(start)} + interval {_fmt(interval)} x {retries} retries"
+    if defaults:
+        text += f" (Docker default {', '.join(defaults)})"
+    return StartupBound(start + interval * retries, text, hc.where)
+
+
+def startup_drill(service: Service) -> Verdict:
+    """runtime.startup-drill: restart each container of the row (a drill) and measure start to healthy; it
+    passes when every container is healthy again within its bound (start_period + interval x retries) and
+    the drill restored everything it touched. A drill that cannot restore a container is an error."""
+    gathered, verdict = _gather(service)
+    if verdict is not None:
+        return verdict
+    blocked = drill_precondition(service)  # not observed: drills not asked for, a row below L3, no engine
+    if blocked is not None:
+        return blocked
+    bounds: dict[str, StartupBound] = {}
+    unmeasurable: list[Evidence] = []
+    for container, hc in gathered:
+        if hc is None or hc.disabled or not hc.test:
+            where = hc.where if hc is not None else container.where()
+            unmeasurable.append(Evidence(where, f"{container.name}: no enabled healthcheck, no healthy state to time"))
+        else:
+            bounds[container.name] = startup_bound(hc)
+    if unmeasurable:
+        return Verdict.failed(
+            join_reasons([f"{e.detail} ({e.location})" for e in unmeasurable], 2)
+            + "; add a healthcheck so start-to-healthy can be measured (no drill was run)",
+            *unmeasurable,
+        )
+    found = drill_containers(service)
+    if isinstance(found, Verdict):
+        return found
+    runner = service.stack.live.drill_runner()
+    if isinstance(runner, Unobservable):
+        return Verdict.not_observed(f"drill not run: {runner.reason}")
+    missing: list[Evidence] = []
+    drilled: list[DrillResult] = []
+    try:
+        with runner.locked(f"runtime.startup-drill of {service.name}"):
+            for name, containers in found.items():
+                if not containers:
+                    missing.append(missing_container(service, name))
+                drilled.extend(runner.restart_drill(c) for c in containers)
+    except DrillLockTimeout as exc:
+        return Verdict.error(str(exc), Evidence(service.spec.where, "runtime.startup-drill: no drill was run"))
+    return _judge_startup(drilled, bounds, missing)
+
+
+def _judge_startup(drilled: list[DrillResult], bounds: dict[str, StartupBound], missing: list[Evidence]) -> Verdict:
+    errors: list[str] = []
+    bad: list[Evidence] = list(missing)
+    good: list[Evidence] = []
+    for r in drilled:
+        bound = bounds.get(r.service)
+        limit = f"bound {_fmt(bound.seconds)} ({bound.text}, {bound.where})" if bound else "no compose bound"
+        detail = f"{r.timing_text()}; {limit}" + "".join(f"; {n}" for n in r.notes)
+        if r.restore_error:
+            errors.append(r.restore_error)
+            bad.append(Evidence(r.location, f"NOT RESTORED: {r.restore_error}; {detail}"))
+        elif r.problem:
+            bad.append(Evidence(r.location, f"{r.problem}; {detail}"))
+        elif not r.was_running:
+            bad.append(Evidence(r.location, f"{r.before} before the drill (the drill started it); {detail}"))
+        elif bound is None or r.start_to_healthy_s is None or r.start_to_healthy_s > bound.seconds:
+            bad.append(Evidence(r.location, f"start -> healthy exceeds its bound; {detail}"))
+        else:
+            good.append(Evidence(r.location, f"restarted: {detail}"))
+    if errors:
+        return Verdict.error(
+            join_reasons(errors, 2) + "; the stack is left disturbed: bring it back (docker compose up -d)",
+            *bad,
+            *good,
+        )
+    if bad:
+        reasons = [f"{e.location}: {e.detail}" for e in bad]
+        return Verdict.failed(join_reasons(reasons, 2), *bad, *good, scope=Scope.LIVE)
+    slowest = max(drilled, key=lambda r: r.start_to_healthy_s or 0.0)
+    return Verdict.passed(
+        f"{len(drilled)} container(s) restarted and healthy again within their bound "
+        f"(slowest: {slowest.container} {slowest.start_to_healthy_s or 0.0:.1f}s)",
+        *good,
+        scope=Scope.LIVE,
+    )
+
+
+MEMORY_USAGE_MAX = 0.9
+MAX_RESTARTS = 3
+
+
+def memory_used(stats: dict[str, Any]) -> int | None:
+    """Memory in use from a ``docker stats`` sample, page cache excluded as the docker CLI does it
+    (``usage`` minus ``total_inactive_file`` on cgroup v1, ``inactive_file`` on v2)."""
+    memory = stats.get("memory_stats") or {}
+    usage = memory.get("usage")
+    if not isinstance(usage, int) or isinstance(usage, bool):
+        return None
+    inner = memory.get("stats") or {}
+    for key in ("total_inactive_file", "inactive_file"):
+        value = inner.get(key)
+        if isinstance(value, int) and 0 <= value < usage:
+            return usage - value
+    return usage
+
+
+def _mib(value: int) -> str:
+    return f"{value / 1024**2:.1f} MiB"
+
+
+def resource_usage(service: Service) -> Verdict:
+    """runtime.resource-usage (live): every container of the row runs with its memory use below 90% of the
+    applied limit (one ``docker stats`` sample each), was not OOM-killed, and the engine restarted it at most
+    three times."""
+    _, verdict = containers_of(service)
+    if verdict is not None:
+        return verdict
+    found = row_containers(service)
+    if found is None:
+        return Verdict.not_applicable(f"{service.name} declares no compose_services: no containers to sample")
+    if isinstance(found, Unobservable):
+        return Verdict.not_observed(found.reason)
+    bad: list[Evidence] = []
+    good: list[Evidence] = []
+    unseen: list[str] = []
+    for name, containers in found.items():
+        if not containers:
+            bad.append(missing_container(service, name))
+        for c in containers:
+            problems: list[str] = []
+            seen: list[str] = []
+            if c.oom_killed:
+                problems.append("OOMKilled: the kernel killed its last run for memory")
+            if c.restart_count > MAX_RESTARTS:
+                problems.append(f"restarted {c.restart_count} times by the engine (> {MAX_RESTARTS})")
+            if not c.running:
+                problems.append(f"{c.state_text}: not running")
+            else:
+                stats = service.stack.live.stats(c)
+                used = None if isinstance(stats, Unobservable) else memory_used(stats)
+                if used is None:
+                    unseen.append(stats.reason if isinstance(stats, Unobservable) else f"{c.location}: no memory usage")
+                elif c.memory <= 0:
+                    problems.append(f"memory {_mib(used)} in use with no memory limit applied (unbounded)")
+                elif used >= MEMORY_USAGE_MAX * c.memory:
+                    problems.append(
+                        f"memory {_mib(used)} of {_mib(c.memory)} ({used / c.memory:.0%} >= {MEMORY_USAGE_MAX:.0%})"
+                    )
+                else:
+                    seen.append(f"memory {_mib(used)} of {_mib(c.memory)} ({used / c.memory:.0%} < 90%)")
+            if problems:
+                bad.append(Evidence(c.location, "; ".join(problems)))
+            elif seen:
+                good.append(
+                    Evidence(c.location, f"{seen[0]}, OOMKilled false, restarts {c.restart_count} (<= {MAX_RESTARTS})")
+                )
+    if bad:
+        return Verdict.failed(
+            join_reasons([f"{e.location}: {e.detail}" for e in bad], 2)
+            + "; raise the limit or fix the leak, and find why it restarts",
+            *limited(bad),
+            scope=Scope.LIVE,
+        )
+    if unseen:
+        return Verdict.not_observed(join_reasons(unseen, 2), *limited(good))
+    return Verdict.passed(
+        f"{len(good)} container(s) below {MEMORY_USAGE_MAX:.0%} of their memory limit, never OOM-killed, "
+        f"restarted <= {MAX_RESTARTS} times",
+        *limited(good),
+        scope=Scope.LIVE,
     )

@@ -18,20 +18,39 @@ from typing import TYPE_CHECKING
 
 from ..results import Evidence, Outcome, Scope, Verdict
 from .docker_probe import ContainerFacts, DockerProbe, PortBinding, Unobservable
+from .drills import (
+    DRILLS_OPTION_REASON,
+    DrillLockTimeout,
+    DrillRefused,
+    DrillResult,
+    DrillRunner,
+    StackLock,
+    drill_precondition,
+    main_pid,
+)
 from .probes import OFFLINE_REASON, LiveProbes
 
 if TYPE_CHECKING:
     from ..context import Service
 
 __all__ = [
+    "DRILLS_OPTION_REASON",
     "OFFLINE_REASON",
     "ContainerFacts",
     "DockerProbe",
+    "DrillLockTimeout",
+    "DrillRefused",
+    "DrillResult",
+    "DrillRunner",
     "LivePart",
     "LiveProbes",
     "PortBinding",
+    "StackLock",
     "Unobservable",
     "combine",
+    "drill_containers",
+    "drill_precondition",
+    "main_pid",
     "missing_container",
     "row_containers",
     "with_live",
@@ -87,6 +106,21 @@ def row_containers(service: Service) -> dict[str, list[ContainerFacts]] | Unobse
     if not service.spec.compose_services:
         return None
     return service.stack.live.service_containers(service.spec.compose_services)
+
+
+def drill_containers(service: Service) -> dict[str, list[ContainerFacts]] | Verdict:
+    """The row's containers for a drill, or the verdict that stops it before anything is touched: not
+    observed when drills were not asked for, the row targets below L3, offline, the engine is unreachable
+    or the stack is not running; N/A for a row without containers."""
+    blocked = drill_precondition(service)
+    if blocked is not None:
+        return blocked
+    found = row_containers(service)
+    if found is None:
+        return Verdict.not_applicable(f"{service.name} declares no compose_services: nothing to drill")
+    if isinstance(found, Unobservable):
+        return Verdict.not_observed(f"drill not run: {found.reason}")
+    return found
 
 
 def missing_container(service: Service, compose_service: str) -> Evidence:

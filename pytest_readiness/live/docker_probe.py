@@ -8,7 +8,8 @@ is imported lazily, so importing this module never touches the socket.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
@@ -22,6 +23,7 @@ ONEOFF_LABEL = "com.docker.compose.oneoff"
 ALL_INTERFACES = frozenset({"", "0.0.0.0", "::", "[::]"})
 DEFAULT_LOG_TAIL = 200
 _MAX_ERROR = 240
+MAX_PARALLEL_STATS = 8
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,7 @@ class DockerProbe:
         self._containers: dict[tuple[str, str], list[ContainerFacts] | Unobservable] = {}
         self._logs: dict[tuple[str, int], list[str] | Unobservable] = {}
         self._users: dict[tuple[str, int], str | Unobservable] = {}
+        self._stats: dict[str, dict[str, Any] | Unobservable] = {}
 
     @property
     def where(self) -> str:
@@ -307,6 +310,16 @@ class DockerProbe:
                 self._containers[key] = self._list([f"{PROJECT_LABEL}={project}", f"{SERVICE_LABEL}={service}"])
         return self._containers[key]
 
+    def forget_project(self, project: str) -> None:
+        """Drop what was learnt about a project's containers (after a drill changed them); a cached engine
+        failure stays."""
+        self._projects.pop(project, None)
+        for key in [k for k in self._containers if k[0] == project]:
+            del self._containers[key]
+        self._logs.clear()
+        self._users.clear()
+        self._stats.clear()
+
     # -- logs and processes ---------------------------------------------------------------------------
     def logs(self, container_id: str, tail: int = DEFAULT_LOG_TAIL) -> list[str] | Unobservable:
         """The last ``tail`` lines of a container's stdout and stderr, decoded (cached)."""
@@ -322,6 +335,40 @@ class DockerProbe:
             text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
             self._logs[key] = [line.rstrip("\r") for line in text.splitlines()]
         return self._logs[key]
+
+    def stats(self, container_id: str) -> dict[str, Any] | Unobservable:
+        """One ``docker stats`` sample of a container (stream=False; one-shot where the API has it, so the
+        engine does not wait for a second CPU sample), cached per container (a failure too)."""
+        if container_id not in self._stats:
+            client = self.client()
+            if isinstance(client, Unobservable):
+                return client
+            result: dict[str, Any] | Unobservable
+            try:
+                import docker.utils
+
+                one_shot = None if docker.utils.version_lt(str(client.api.api_version), "1.41") else True
+                raw = client.api.stats(container_id, stream=False, one_shot=one_shot)
+                if isinstance(raw, Mapping):
+                    result = dict(raw)
+                else:
+                    result = self._unobservable(f"docker engine at {self.base_url}: stats of {container_id}: no data")
+            except Exception as exc:
+                result = self._call_failed(f"stats of container {container_id}", exc)
+            self._stats[container_id] = result
+        return self._stats[container_id]
+
+    def has_stats(self, container_id: str) -> bool:
+        return container_id in self._stats
+
+    def stats_many(self, container_ids: Sequence[str]) -> dict[str, dict[str, Any] | Unobservable]:
+        """Samples of several containers, taken concurrently (still one request each): the engine answers a
+        burst of stats requests at its 1 s collection tick, so one after another would cost ~1 s apiece."""
+        todo = [i for i in dict.fromkeys(container_ids) if i not in self._stats]
+        if len(todo) > 1 and not isinstance(self.client(), Unobservable):
+            with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_STATS, len(todo))) as pool:
+                list(pool.map(self.stats, todo))
+        return {i: self.stats(i) for i in container_ids}
 
     def top_user(self, container_id: str, pid: int = 0) -> str | Unobservable:
         """The numeric uid of a running container's main process (``pid``, else its first process).
