@@ -26,7 +26,7 @@ from packaging.utils import canonicalize_name
 from pytest_readiness.compose import ComposeService
 from pytest_readiness.context import Service
 from pytest_readiness.errors import InputError
-from pytest_readiness.live import LivePart, Unobservable, row_containers, with_live
+from pytest_readiness.live import LivePart, every_container, with_live
 from pytest_readiness.results import CriterionOutcome, Evidence, Scope, Verdict
 
 OWN_CODE_KINDS = frozenset({"service", "worker", "gate"})
@@ -869,15 +869,9 @@ def no_install_at_start(service: Service) -> Verdict:
 
 def live_no_install_at_start(service: Service) -> LivePart:
     """Live part of build.no-install-at-start: the same detector over each container's actual command."""
-    found = row_containers(service)
-    if not isinstance(found, dict):
-        return found
-    every = [c for containers in found.values() for c in containers]
-    if not every:
-        return Unobservable(
-            f"no container of compose service(s) {', '.join(found)} in project {service.stack.live.project}",
-            service.spec.where,
-        )
+    every = every_container(service)
+    if not isinstance(every, list):
+        return every
     scan = _Scan(service)
     bad: list[Evidence] = []
     good: list[Evidence] = []
@@ -1102,15 +1096,9 @@ def versioned_image(service: Service) -> Verdict:
 
 def live_versioned_image(service: Service) -> LivePart:
     """Live part of build.versioned-image: each container's Config.Image is versioned and released."""
-    found = row_containers(service)
-    if not isinstance(found, dict):
-        return found
-    every = [c for containers in found.values() for c in containers]
-    if not every:
-        return Unobservable(
-            f"no container of compose service(s) {', '.join(found)} in project {service.stack.live.project}",
-            service.spec.where,
-        )
+    every = every_container(service)
+    if not isinstance(every, list):
+        return every
     refs, manifest_shown, manifest_problem = _release_manifest(service)
     bad: list[Evidence] = []
     good: list[Evidence] = []

@@ -50,6 +50,7 @@ __all__ = [
     "combine",
     "drill_containers",
     "drill_precondition",
+    "every_container",
     "main_pid",
     "missing_container",
     "row_containers",
@@ -106,6 +107,20 @@ def row_containers(service: Service) -> dict[str, list[ContainerFacts]] | Unobse
     if not service.spec.compose_services:
         return None
     return service.stack.live.service_containers(service.spec.compose_services)
+
+
+def every_container(service: Service) -> list[ContainerFacts] | Unobservable | None:
+    """Every container of the row in the running project; Unobservable when there is none to look at."""
+    found = row_containers(service)
+    if not isinstance(found, dict):
+        return found
+    every = [c for containers in found.values() for c in containers]
+    if not every:
+        return Unobservable(
+            f"no container of compose service(s) {', '.join(found)} in project {service.stack.live.project}",
+            service.spec.where,
+        )
+    return every
 
 
 def drill_containers(service: Service) -> dict[str, list[ContainerFacts]] | Verdict:
