@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-NOW = "2026-02-27T12:00:00Z"
+from tests.desk import run_desk
+
 SEED_LEVELS = {
     "hummingbot-bots": "L1",
     "redis": "L1",
@@ -40,37 +39,12 @@ FRESHNESS_BASED = (
 )
 
 
-def desk_run(tmp_path: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-    out = tmp_path / "desk.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "--readiness",
-            "--readiness-now",
-            NOW,
-            "--readiness-json",
-            str(out),
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            *extra,
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert out.exists(), proc.stdout[-3000:] + proc.stderr[-2000:]
-    data: dict[str, Any] = json.loads(out.read_text())
-    return proc, data
-
-
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-    return desk_run(tmp_path_factory.mktemp("desk"))
+@pytest.fixture
+def desk(
+    desk_run: tuple[subprocess.CompletedProcess[str], dict[str, Any]],
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """This module reads the run's output and exit status too, not only its JSON."""
+    return desk_run
 
 
 def test_levels_overall_and_gate_match_the_seed(desk: tuple[subprocess.CompletedProcess[str], dict[str, Any]]) -> None:
@@ -153,7 +127,7 @@ def test_xdist_gives_the_same_scorecard(
     desk: tuple[subprocess.CompletedProcess[str], dict[str, Any]], tmp_path: Path
 ) -> None:
     _, serial = desk
-    _, parallel = desk_run(tmp_path, "-n", "2")
+    _, parallel = run_desk(tmp_path, "-n", "2")
     assert parallel["services"] == serial["services"]
     assert parallel["checkpoint"] == serial["checkpoint"]
     strip = lambda r: {k: v for k, v in r.items() if k != "nodeid"}  # noqa: E731

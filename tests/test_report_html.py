@@ -8,10 +8,8 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -26,7 +24,6 @@ from pytest_readiness.report_html import (
 )
 from tests.engines import engine_missing
 
-ROOT = Path(__file__).resolve().parent.parent
 NOW = "2026-02-27T12:00:00Z"
 XSS = "<script>document.title='PWNED'</script>"
 ATTR_XSS = "\"'><img src=x onerror=alert(1)>"
@@ -74,20 +71,6 @@ def parse(fragment: str) -> TagCheck:
     checker.feed(fragment)
     checker.close()
     return checker
-
-
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The real desk stack's result dict, from one run of the plugin over the repository's services.yaml."""
-    out = tmp_path_factory.mktemp("desk") / "result.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "--readiness", "--readiness-now", NOW, "-q", "-p", "no:cacheprovider",
-         "--readiness-json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert out.exists(), proc.stdout[-2000:] + proc.stderr[-2000:]
-    data: dict[str, Any] = json.loads(out.read_text())
-    return data
 
 
 def small() -> dict[str, Any]:

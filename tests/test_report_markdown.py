@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,28 +10,9 @@ from markdown_it import MarkdownIt
 
 from pytest_readiness.report_markdown import md_cell, md_link, render_markdown
 
-ROOT = Path(__file__).resolve().parent.parent
-NOW = "2026-02-27T12:00:00Z"
-PYTEST = (sys.executable, "-m", "pytest", "--readiness")
 XSS = "<script>document.title='PWNED'</script>"
 SCORECARD_HEADER = "| Service / Component | Current Level | Biggest Gaps (Top 3) | Evidence |"
 SLO_HEADER = "| Domain | Baseline SLO | Alert Trigger | Owner | Evidence |"
-
-
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out = tmp_path_factory.mktemp("desk") / "desk.json"
-    proc = subprocess.run(
-        [*PYTEST, "--readiness-now", NOW, f"--readiness-json={out}", "-q", "-p", "no:cacheprovider"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert out.exists(), proc.stdout[-3000:] + proc.stderr[-2000:]
-    data: dict[str, Any] = json.loads(out.read_text())
-    return data
 
 
 def tables(markdown: str) -> list[list[list[str]]]:

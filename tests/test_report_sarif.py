@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,27 +13,9 @@ import pytest
 from pytest_readiness.report_sarif import dump_sarif, render_sarif, split_location
 
 ROOT = Path(__file__).resolve().parent.parent
-NOW = "2026-02-27T12:00:00Z"
-PYTEST = (sys.executable, "-m", "pytest", "--readiness")
 XSS = "<script>document.title='PWNED'</script>"
 # The shared folder sits beside the repository.
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared/data/sarif-schema-2.1.0.json"
-
-
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out = tmp_path_factory.mktemp("desk") / "desk.json"
-    proc = subprocess.run(
-        [*PYTEST, "--readiness-now", NOW, f"--readiness-json={out}", "-q", "-p", "no:cacheprovider"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert out.exists(), proc.stdout[-3000:] + proc.stderr[-2000:]
-    data: dict[str, Any] = json.loads(out.read_text())
-    return data
 
 
 @pytest.fixture(scope="module")

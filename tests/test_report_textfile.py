@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from pytest_readiness.report_textfile import render_textfile
 from tests.engines import require_promtool
 
-ROOT = Path(__file__).resolve().parent.parent
-NOW = "2026-02-27T12:00:00Z"
-PYTEST = (sys.executable, "-m", "pytest", "--readiness")
 METRICS = {
     "readiness_level",
     "readiness_target_level",
@@ -28,22 +21,6 @@ METRICS = {
     "readiness_overall_level",
     "readiness_evaluated_timestamp_seconds",
 }
-
-
-@pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out = tmp_path_factory.mktemp("desk") / "desk.json"
-    proc = subprocess.run(
-        [*PYTEST, "--readiness-now", NOW, f"--readiness-json={out}", "-q", "-p", "no:cacheprovider"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert out.exists(), proc.stdout[-3000:] + proc.stderr[-2000:]
-    data: dict[str, Any] = json.loads(out.read_text())
-    return data
 
 
 def samples(text: str) -> dict[str, dict[tuple[tuple[str, str], ...], float]]:
