@@ -18,6 +18,7 @@ from .config import ReportSpec, ServiceSpec, StackConfig, display_path
 from .errors import InputError
 from .levels import level_number
 from .live.probes import LiveProbes
+from .redact import Redactor
 from .results import CriterionError, CriterionFailed, Evidence, NotApplicable, NotObserved, Outcome, Scope, Verdict
 from .units import after_evaluation, format_age, parse_timestamp
 
@@ -88,6 +89,14 @@ class Stack:
     _compose_error: InputError | None = None
     _json_cache: dict[Path, tuple[Any, str | None]] = field(default_factory=dict)
     _live: LiveProbes | None = field(default=None, repr=False)
+    _redactor: Redactor | None = field(default=None, repr=False)
+
+    @property
+    def redactor(self) -> Redactor:
+        """Masks the declared secret values in any text; built once, used on every report of the run."""
+        if self._redactor is None:
+            self._redactor = Redactor(self.secret_values())
+        return self._redactor
 
     @property
     def live(self) -> LiveProbes:

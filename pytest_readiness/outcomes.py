@@ -113,7 +113,7 @@ def attach_result(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
     callspec = getattr(item, "callspec", None)
     if marker is None or callspec is None or "_readiness_service" not in callspec.params:
         return
-    redactor = Redactor(stack.secret_values())
+    redactor = stack.redactor
     # Captured stdout/stderr/log sections reach the terminal and JUnit system-out (from the
     # teardown report, which carries every phase's sections): redact them in every phase.
     report.sections = [(title, redactor.text(body)) for title, body in report.sections]

@@ -15,7 +15,6 @@ from .context import Stack
 from .files import dump_json, write_atomic
 from .levels import Criterion
 from .outcomes import builtin_catalog
-from .redact import Redactor
 from .render import checkpoint_lines, gap_lines, scorecard_lines, slo_lines, waiver_lines
 from .results import CriterionResult, Outcome
 from .scorecard import Scorecard, build_scorecard
@@ -92,7 +91,7 @@ class ScorecardReporter:
     def __init__(self, config: pytest.Config, stack: Stack) -> None:
         self.config = config
         self.stack = stack
-        self.redactor = Redactor(stack.secret_values())
+        self.redactor = stack.redactor
         self.results: dict[tuple[str, str], CriterionResult] = {}
         self.criteria: dict[str, Criterion] = {}
         self.errors: list[str] = []
