@@ -13,9 +13,12 @@ from typing import Any
 
 import jsonschema
 
-from .errors import ConfigError, InputError
+from .artifacts import KeyPath, MarkedDocument, YamlProblem, dotted, parse_yaml
+from .errors import ConfigError
 from .units import parse_duration
-from .yamlmarks import KeyPath, MarkedDocument, dotted, load_marked
+
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+MAX_SHOWN_VALUE = 80
 
 STATEFUL_KINDS = frozenset({"datastore"})
 
@@ -151,22 +154,39 @@ def display_path(path: Path | str) -> str:
         return str(p)
 
 
+def _shown(value: object) -> str:
+    """A bad value as shown in a one-line error: never the whole of a huge or multi-line value."""
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN_VALUE else text[: MAX_SHOWN_VALUE - 1] + "…"
+
+
 def _schema_error_line(doc: MarkedDocument, error: jsonschema.ValidationError) -> tuple[int, str, str]:
     keys: KeyPath = tuple(error.absolute_path)
-    message = error.message
     schema = error.schema if isinstance(error.schema, dict) else {}
+    kind = {"object": "a mapping", "array": "a list", "string": "text", "integer": "a whole number"}
+    message = error.message if len(repr(error.instance)) <= MAX_SHOWN_VALUE else f"{_shown(error.instance)} is invalid"
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(schema.get("properties", {}))
-        extra = sorted(k for k in error.instance if k not in allowed)
+        extra = sorted(str(k) for k in error.instance if k not in allowed)
         if extra:
             keys = (*keys, extra[0])
-            message = f"unknown field '{extra[0]}' (allowed: {', '.join(sorted(allowed))})"
+            message = f"unknown field {_shown(extra[0])} (allowed: {', '.join(sorted(allowed))})"
+    elif error.validator == "type":
+        wanted = error.validator_value
+        names = [kind.get(str(w), str(w)) for w in (wanted if isinstance(wanted, list) else [wanted])]
+        message = f"{_shown(error.instance)} is not {' or '.join(names)}"
+    elif error.validator == "maxLength":
+        message = f"is {len(str(error.instance))} characters long; at most {error.validator_value}"
+    elif error.validator == "x-stack-path":
+        message = str(error.message)
     elif error.validator == "enum":
-        message = f"{error.instance!r} is not one of {', '.join(str(v) for v in schema.get('enum', []))}"
+        message = f"{_shown(error.instance)} is not one of {', '.join(str(v) for v in schema.get('enum', []))}"
     elif error.validator == "required":
         message = f"{message}; add it"
     elif error.validator == "pattern" and "ms|s|m|h|d|w" in json.dumps(schema):
-        message = f"{error.instance!r} is not a duration; write e.g. 10m, 1h30m, 7d"
+        message = f"{_shown(error.instance)} is not a duration; write e.g. 10m, 1h30m, 7d"
+    elif error.validator == "pattern":
+        message = f"{_shown(error.instance)} does not match {error.validator_value}"
     return doc.line_of(keys), dotted(keys) or "(top level)", message
 
 
@@ -183,16 +203,77 @@ def _best_errors(errors: list[jsonschema.ValidationError]) -> list[jsonschema.Va
     return sorted(out, key=lambda e: tuple(str(k) for k in e.absolute_path))
 
 
+def _read_document(path: Path, shown: str) -> MarkedDocument:
+    """services.yaml as bounded YAML: a regular file under the size cap, UTF-8, no duplicate keys."""
+    import stat as stat_module
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ConfigError(
+            shown, None, "file not found; write one (python -m pytest_readiness init) or pass --readiness-config=PATH"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(shown, None, f"cannot be read: {exc.strerror}") from None
+    if not stat_module.S_ISREG(st.st_mode):
+        raise ConfigError(shown, None, "is not a regular file; point --readiness-config at a YAML file")
+    if st.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(shown, None, f"is {st.st_size // 1024} KiB; a services.yaml is at most 4 MiB")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(shown, line, "is not UTF-8 text; save it as UTF-8") from None
+    except OSError as exc:
+        raise ConfigError(shown, None, f"cannot be read: {exc.strerror}") from None
+    try:
+        return parse_yaml(text)
+    except YamlProblem as exc:
+        raise ConfigError(shown, exc.line, exc.message) from None
+
+
+def _path_keyword(base: Path) -> Any:
+    """The schema's ``x-stack-path`` keyword: a path must stay inside the stack root (symlinks followed)."""
+    real_root = [""]
+
+    def check(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
+        if not value or not isinstance(instance, str) or not real_root[0]:
+            return
+        real = os.path.realpath(os.path.join(real_root[0], instance))
+        if real != real_root[0] and not real.startswith(real_root[0].rstrip(os.sep) + os.sep):
+            yield jsonschema.ValidationError(
+                f"{_shown(instance)} resolves outside the stack root ({display_path(real_root[0])}); "
+                "keep every path inside stack.root",
+                validator="x-stack-path",
+            )
+
+    def set_root(data: Any) -> None:
+        stack = data.get("stack") if isinstance(data, dict) else None
+        root = stack.get("root") if isinstance(stack, dict) else None
+        if isinstance(root, str):
+            real_root[0] = os.path.realpath(base / root)
+
+    return check, set_root
+
+
 def load_config(path: Path) -> StackConfig:
     """Load and validate services.yaml; any problem raises ConfigError with file:line and the fix."""
     shown = display_path(path)
-    try:
-        doc = load_marked(path, display=shown)
-    except InputError as exc:
-        raise ConfigError(exc.path, exc.line, exc.message, exc.field) from None
+    doc = _read_document(path, shown)
     data = doc.data
-    validator = jsonschema.Draft202012Validator(services_schema(), format_checker=jsonschema.FormatChecker())
-    errors = _best_errors(list(validator.iter_errors(data)))
+    check_path, set_root = _path_keyword(path.parent)
+    set_root(data)
+    validator_class = jsonschema.validators.extend(  # type: ignore[no-untyped-call]
+        jsonschema.Draft202012Validator, {"x-stack-path": check_path}
+    )
+    validator = validator_class(services_schema(), format_checker=jsonschema.FormatChecker())
+    try:
+        errors = _best_errors(list(validator.iter_errors(data)))
+    except RecursionError:
+        raise ConfigError(shown, None, "nested too deeply to validate") from None
     if errors:
         line, where, message = _schema_error_line(doc, errors[0])
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""

@@ -1,26 +1,34 @@
 """What a criterion sees: one service, its stack, the evaluation time, and a place to cite evidence.
 
-Plain Python (no pytest): pure check functions take a ``Service`` and return a ``Verdict``.
+Plain Python (no pytest): pure check functions take a ``Service`` and return a ``Verdict``. Every file
+is read through ``Stack.artifacts`` (the one door); the live probes are made by a factory the plugin
+hands in, so this module does not know how probes are built.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from difflib import get_close_matches
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from .compose import ComposeProject, ComposeService, load_compose, read_dotenv
+from .artifacts import ArtifactError, Artifacts
+from .artifacts.door import DEFAULT_MAX_BYTES
+from .compose import ComposeError, ComposeProject, ComposeService, load_project
 from .config import ReportSpec, ServiceSpec, StackConfig, display_path
 from .errors import InputError
 from .levels import level_number
-from .live.probes import LiveProbes
 from .redact import Redactor
 from .results import CriterionError, CriterionFailed, Evidence, NotApplicable, NotObserved, Outcome, Scope, Verdict
 from .units import after_evaluation, format_age, parse_timestamp
+
+if TYPE_CHECKING:
+    from .live.probes import LiveProbes
+
+LiveFactory = Callable[["Stack"], "LiveProbes"]
 
 
 @dataclass
@@ -36,6 +44,7 @@ class ReportReading:
     timestamp_source: str = ""
     age: timedelta | None = None
     status: object = None
+    text: str = ""
 
     @property
     def usable(self) -> bool:
@@ -61,6 +70,22 @@ class ReportReading:
     def evidence(self, detail: str = "") -> Evidence:
         return Evidence(self.shown, detail or self.freshness_text())
 
+    def line_of(self, dotted: str | None) -> int | None:
+        """Best-effort line of a (dotted) field: where its last key first appears in the file."""
+        if not dotted or not self.text:
+            return None
+        key = dotted.rsplit(".", 1)[-1]
+        import json
+
+        at = self.text.find(json.dumps(key) + ":")
+        if at < 0:
+            at = self.text.find(json.dumps(key) + " :")
+        return None if at < 0 else self.text.count("\n", 0, at) + 1
+
+    def at(self, dotted: str | None) -> str:
+        line = self.line_of(dotted)
+        return f"{self.shown}:{line}" if line else self.shown
+
 
 def lookup(data: Any, dotted: str) -> Any:
     """``a.b.0.c`` into nested dicts/lists; KeyError when a step is missing."""
@@ -77,19 +102,40 @@ def lookup(data: Any, dotted: str) -> Any:
 
 @dataclass
 class Stack:
-    """Per-process state shared by every criterion: the config, the clock, and parsed artifacts."""
+    """Per-process state shared by every criterion: the config, the clock, the files and the compose model."""
 
     config: StackConfig
     now: datetime
     offline: bool = False
     target_override: str | None = None
     drills: bool = False  # --readiness-drills: drill criteria may disturb the running stack (restarts)
-    _secrets: dict[str, str] | None = None
-    _compose: ComposeProject | None = None
-    _compose_error: InputError | None = None
-    _json_cache: dict[Path, tuple[Any, str | None]] = field(default_factory=dict)
+    profiles: tuple[str, ...] = ()
+    live_factory: LiveFactory | None = field(default=None, repr=False)
+    artifacts: Artifacts = field(init=False, repr=False)
+    _secrets: dict[str, str] | None = field(default=None, repr=False)
+    _compose: ComposeProject | None = field(default=None, repr=False)
+    _compose_error: InputError | None = field(default=None, repr=False)
     _live: LiveProbes | None = field(default=None, repr=False)
     _redactor: Redactor | None = field(default=None, repr=False)
+    _memo: dict[tuple[str, Any], Any] = field(default_factory=dict, repr=False)
+    max_file_bytes: int = DEFAULT_MAX_BYTES
+
+    def __post_init__(self) -> None:
+        self.artifacts = Artifacts(self.config.root, show=display_path, max_bytes=self.max_file_bytes)
+
+    def memo(self, kind: str, key: Any, make: Callable[[], Any]) -> Any:
+        """Something derived from the stack's artifacts (a parsed Dockerfile, a rule index), made once per
+        process and shared by every criterion and service; an InputError is remembered like a value."""
+        slot = (kind, key)
+        if slot not in self._memo:
+            try:
+                self._memo[slot] = make()
+            except InputError as exc:
+                self._memo[slot] = exc
+        found = self._memo[slot]
+        if isinstance(found, InputError):
+            raise found
+        return found
 
     @property
     def redactor(self) -> Redactor:
@@ -100,19 +146,21 @@ class Stack:
 
     @property
     def live(self) -> LiveProbes:
-        """The live probes (Docker), created on first use, once per process; offline they probe nothing."""
+        """The live probes, made on first use by the factory the plugin gave (once per process)."""
         if self._live is None:
-            self._live = LiveProbes.for_stack(self)
+            if self.live_factory is None:
+                raise RuntimeError("this Stack was made without live_factory; pass LiveProbes.for_stack")
+            self._live = self.live_factory(self)
         return self._live
 
     @property
     def compose(self) -> ComposeProject | None:
-        """The stack's compose project, loaded once; None when the stack declares no compose file."""
+        """The stack's compose project, resolved once; None when the stack declares no compose file."""
         if self._compose is None and self._compose_error is None and self.config.stack_paths("compose"):
             paths = [self.config.resolve(p) for p in self.config.stack_paths("compose")]
             try:
-                self._compose = load_compose(paths, display_root=Path.cwd())
-            except InputError as exc:
+                self._compose = load_project(self.artifacts, paths, profiles=self.profiles)
+            except (ComposeError, ArtifactError) as exc:
                 self._compose_error = exc
         if self._compose_error is not None:
             raise self._compose_error
@@ -129,45 +177,34 @@ class Stack:
         if self._secrets is None:
             names = self.config.stack_paths("secrets")
             found = {n: os.environ[n] for n in names if os.environ.get(n)}
-            compose = self.config.stack_paths("compose")
-            if compose:
-                env_file = self.config.resolve(compose[0]).parent / ".env"
-                dotenv = read_dotenv(env_file) if env_file.is_file() else {}
+            compose_files = self.config.stack_paths("compose")
+            if compose_files:
+                from .compose.files import dotenv_values
+
+                dotenv_path = self.config.resolve(compose_files[0]).parent / ".env"
+                dotenv = dotenv_values(dotenv_path) if self.artifacts.is_file(dotenv_path) else {}
                 for key, value in dotenv.items():
                     if key in names and value and key not in found:
                         found[key] = value
             self._secrets = found
         return self._secrets
 
-    def read_json(self, path: Path) -> tuple[Any, str | None]:
-        """Parsed JSON (or None) and the problem that stopped it, cached per file."""
-        if path not in self._json_cache:
-            shown = self.config.show(path)
-            try:
-                data: Any = json.loads(path.read_text(encoding="utf-8"))
-                self._json_cache[path] = (data, None)
-            except FileNotFoundError:
-                self._json_cache[path] = (None, f"{shown} does not exist")
-            except (OSError, UnicodeDecodeError) as exc:
-                self._json_cache[path] = (None, f"{shown} is unreadable: {exc}")
-            except json.JSONDecodeError as exc:
-                self._json_cache[path] = (None, f"{shown}:{exc.lineno}: not valid JSON: {exc.msg}")
-        return self._json_cache[path]
-
     def read_report(self, spec: ReportSpec) -> ReportReading:
         """Load a report and judge its age by its own timestamp field, else by its mtime."""
         path = self.config.resolve(spec.path)
         reading = ReportReading(spec, path, self.config.show(path))
-        data, problem = self.read_json(path)
-        if problem:
-            reading.problem = problem
+        try:
+            doc = self.artifacts.json(path)
+            mtime = self.artifacts.stat(path).st_mtime
+        except ArtifactError as exc:
+            reading.problem = str(exc)
             return reading
-        reading.data = data
+        reading.data, reading.text = doc.data, doc.text
         if spec.timestamp:
             try:
-                raw = lookup(data, spec.timestamp)
+                raw = lookup(doc.data, spec.timestamp)
                 reading.timestamp = parse_timestamp(raw)
-                reading.timestamp_source = f"field {spec.timestamp}={raw}"
+                reading.timestamp_source = f"field {spec.timestamp}={str(raw)[:40]}"
             except KeyError:
                 reading.problem = f"{reading.shown}: timestamp field {spec.timestamp!r} is missing"
                 return reading
@@ -175,7 +212,7 @@ class Stack:
                 reading.problem = f"{reading.shown}: timestamp field {spec.timestamp!r} is not a timestamp"
                 return reading
         else:
-            reading.timestamp = datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+            reading.timestamp = datetime.fromtimestamp(mtime).astimezone()
             reading.timestamp_source = "file mtime"
         reading.age = self.now - reading.timestamp
         if after_evaluation(reading.timestamp, self.now):
@@ -188,7 +225,7 @@ class Stack:
             return reading
         if spec.status_field:
             try:
-                reading.status = lookup(data, spec.status_field)
+                reading.status = lookup(doc.data, spec.status_field)
             except KeyError:
                 reading.problem = f"{reading.shown}: status field {spec.status_field!r} is missing"
         return reading
@@ -203,6 +240,7 @@ class Service:
         self.evidence: list[Evidence] = []
         self.scope: Scope = Scope.STATIC
         self.pass_reason = ""
+        self.fix: str | None = None
 
     # -- identity -------------------------------------------------------------------------
     @property
@@ -229,6 +267,10 @@ class Service:
     def offline(self) -> bool:
         return self.stack.offline
 
+    @property
+    def artifacts(self) -> Artifacts:
+        return self.stack.artifacts
+
     def __repr__(self) -> str:
         return f"<Service {self.name} kind={self.kind} target={self.target}>"
 
@@ -246,10 +288,10 @@ class Service:
 
     @property
     def compose_services(self) -> list[ComposeService]:
-        """The compose services this row covers; a name missing from the compose file is a failure."""
-        project = self.stack.compose
+        """The compose services this row covers; a name missing from the compose project is a failure."""
         if not self.spec.compose_services:
             return []
+        project = self.stack.compose
         if project is None:
             self.fail(
                 f"declares compose_services {list(self.spec.compose_services)} but the stack has no compose file",
@@ -258,7 +300,7 @@ class Service:
         missing = [n for n in self.spec.compose_services if n not in project.services]
         if missing:
             self.fail(
-                f"compose service(s) {missing} not found in {', '.join(self.show(f) for f in project.files)}",
+                missing_service_text(project, missing[0]),
                 Evidence(self.spec.where, "services.yaml entry"),
             )
         return [project.services[n] for n in self.spec.compose_services]
@@ -297,6 +339,7 @@ class Service:
         __tracebackhide__ = True  # the criterion's own line is the useful frame; also keeps reprs cheap
         self.evidence.extend(e for e in verdict.evidence if e not in self.evidence)
         self.scope = verdict.scope
+        self.fix = verdict.fix
         if verdict.outcome is Outcome.PASSED:
             self.pass_reason = verdict.reason
             return
@@ -307,9 +350,11 @@ class Service:
         }.get(verdict.outcome, CriterionFailed)
         raise exc(verdict.reason)
 
-    def fail(self, reason: str, *evidence: Evidence) -> NoReturn:
+    def fail(self, reason: str, *evidence: Evidence, fix: str | None = None) -> NoReturn:
         __tracebackhide__ = True
         self.evidence.extend(e for e in evidence if e not in self.evidence)
+        if fix:
+            self.fix = fix
         raise CriterionFailed(reason)
 
     def not_applicable(self, reason: str) -> NoReturn:
@@ -319,3 +364,19 @@ class Service:
     def not_observed(self, reason: str) -> NoReturn:
         __tracebackhide__ = True
         raise NotObserved(reason)
+
+
+def missing_service_text(project: ComposeProject, name: str) -> str:
+    """Why a compose service named in services.yaml is not in the project, with the closest name."""
+    inactive = project.inactive.get(name)
+    if inactive is not None:
+        profiles = inactive.raw.get("profiles") or []
+        which = ", ".join(str(p) for p in profiles) if isinstance(profiles, list) else str(profiles)
+        return (
+            f"compose service {name!r} is in profile {which}, which is not active; "
+            f"pass --readiness-profile={which.split(',')[0].strip()} or set COMPOSE_PROFILES"
+        )
+    close = get_close_matches(name, list(project.services), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; it has {', '.join(sorted(project.services)[:8])}"
+    files = ", ".join(project.show(f) for f in project.files[:3])
+    return f"compose service {name!r} is not in the compose project ({files}){hint}"

@@ -81,6 +81,7 @@ def apply_waiver(result: CriterionResult, waivers: Iterable[WaiverLike], today: 
                 scope=result.scope,
                 nodeid=result.nodeid,
                 title=result.title,
+                fix=result.fix,
             )
         result.reason = f"{result.reason} [waiver expired on {waiver.expires} ({waiver.where}); renew or fix]"
         result.evidence = [*result.evidence, Evidence(waiver.where, f"expired waiver ({waiver.expires})")]
@@ -95,6 +96,7 @@ class Gap:
     outcome: str
     critical: bool
     scope: str = "static"
+    fix: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +106,7 @@ class Gap:
             "outcome": self.outcome,
             "critical": self.critical,
             "scope": self.scope,
+            "fix": self.fix,
         }
 
 
@@ -204,7 +207,7 @@ def service_level(
             value = reached + 0.5
     failing = [(c, r) for c, r in applicable if not r.outcome.counts_as_passed]
     failing.sort(key=lambda cr: cr[0].sort_key)
-    gaps = [Gap(c.id, c.level, r.reason, r.outcome.value, c.critical, r.scope) for c, r in failing]
+    gaps = [Gap(c.id, c.level, r.reason, r.outcome.value, c.critical, r.scope, r.fix) for c, r in failing]
     counts: dict[str, int] = {}
     for _, r in rows:
         counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
+from .artifacts import dotted
 from .config import StackConfig
 from .context import Service, Stack
 from .errors import ConfigError
 from .levels import CRITERION_LEVELS, Criterion, apply_waiver, level_number
 from .redact import Redactor
 from .results import CriterionOutcome, CriterionResult, Evidence, Outcome
-from .yamlmarks import dotted
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9][a-z0-9.-]*$")
 REASON_MAX = 600
@@ -134,6 +134,9 @@ def attach_result(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
         path, lineno, _ = item.location
         evidence.append(Evidence(f"{path}:{(lineno or 0) + 1}", "criterion test; it cited no evidence of its own"))
     scope = svc.scope.value if isinstance(svc, Service) else "static"
+    fix = svc.fix if isinstance(svc, Service) and outcome in (Outcome.FAILED, Outcome.ERROR) else None
+    if fix is None and outcome is Outcome.FAILED and where:
+        fix = f"{where}: make this criterion's assertion hold (a custom criterion without a fix of its own)"
     result = CriterionResult(
         service=name,
         criterion=criterion.id,
@@ -145,11 +148,15 @@ def attach_result(item: pytest.Item, call: pytest.CallInfo[None], report: pytest
         scope=scope,
         nodeid=item.nodeid,
         title=criterion.title,
+        fix=fix,
     )
     result = apply_waiver(result, stack.config.waivers, stack.now.date())
     reason_text = redactor.text(result.reason)
     result.reason = reason_text if len(reason_text) <= REASON_MAX else reason_text[: REASON_MAX - 1] + "…"
     result.evidence = [Evidence(redactor.text(e.location), redactor.text(e.detail)) for e in result.evidence]
+    if result.fix is not None:
+        fix_text = redactor.text(result.fix)
+        result.fix = fix_text if len(fix_text) <= REASON_MAX else fix_text[: REASON_MAX - 1] + "…"
     _shape(report, result, target, item, redactor)
     report.readiness = result.to_dict()  # type: ignore[attr-defined]
     properties = [
@@ -183,6 +190,8 @@ def _shape(
     elif result.outcome is Outcome.FAILED:
         report.outcome = "failed"
         lines = [f"{head}: {result.reason}", *(f"  evidence: {e}" for e in result.evidence)]
+        if result.fix:
+            lines.append(f"  fix: {result.fix}")
         report.longrepr = "\n".join(lines)
     elif result.outcome in (Outcome.NOT_APPLICABLE, Outcome.NOT_OBSERVED):
         label = "N/A" if result.outcome is Outcome.NOT_APPLICABLE else "not observed"

@@ -61,14 +61,15 @@ class Verdict:
     reason: str
     evidence: tuple[Evidence, ...] = ()
     scope: Scope = Scope.STATIC
+    fix: str | None = None  # the concrete change that closes a gap, at the file and line to change
 
     @classmethod
     def passed(cls, reason: str, *evidence: Evidence, scope: Scope = Scope.STATIC) -> Verdict:
         return cls(Outcome.PASSED, reason, evidence, scope)
 
     @classmethod
-    def failed(cls, reason: str, *evidence: Evidence, scope: Scope = Scope.STATIC) -> Verdict:
-        return cls(Outcome.FAILED, reason, evidence, scope)
+    def failed(cls, reason: str, *evidence: Evidence, scope: Scope = Scope.STATIC, fix: str | None = None) -> Verdict:
+        return cls(Outcome.FAILED, reason, evidence, scope, fix)
 
     @classmethod
     def not_applicable(cls, reason: str, *evidence: Evidence) -> Verdict:
@@ -79,10 +80,16 @@ class Verdict:
         return cls(Outcome.NOT_OBSERVED, reason, evidence, scope)
 
     @classmethod
-    def error(cls, reason: str, *evidence: Evidence, scope: Scope = Scope.LIVE) -> Verdict:
+    def error(cls, reason: str, *evidence: Evidence, scope: Scope = Scope.LIVE, fix: str | None = None) -> Verdict:
         """The criterion could not do its job safely (e.g. a drill that could not restore what it touched):
         shown as an error, never counted, and the gate fails."""
-        return cls(Outcome.ERROR, reason, evidence, scope)
+        return cls(Outcome.ERROR, reason, evidence, scope, fix)
+
+    def with_fix(self, fix: str | None) -> Verdict:
+        """This verdict with ``fix`` (kept only on a gap: a pass needs no fix)."""
+        if self.outcome not in (Outcome.FAILED, Outcome.ERROR) or not fix:
+            return self
+        return Verdict(self.outcome, self.reason, self.evidence, self.scope, fix)
 
 
 @dataclass
@@ -99,6 +106,7 @@ class CriterionResult:
     scope: str = Scope.STATIC.value
     nodeid: str = ""
     title: str = ""
+    fix: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +120,7 @@ class CriterionResult:
             "scope": self.scope,
             "nodeid": self.nodeid,
             "title": self.title,
+            "fix": self.fix,
         }
 
     @classmethod
@@ -127,6 +136,7 @@ class CriterionResult:
             scope=str(raw.get("scope", Scope.STATIC.value)),
             nodeid=str(raw.get("nodeid", "")),
             title=str(raw.get("title", "")),
+            fix=None if raw.get("fix") is None else str(raw.get("fix")),
         )
 
 

@@ -53,6 +53,7 @@ class Scorecard:
     checkpoint: Checkpoint
     notes: list[str] = field(default_factory=list)
     changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -72,6 +73,7 @@ class Scorecard:
             "slos": [s.to_dict() for s in self.slos],
             "checkpoint": self.checkpoint.to_dict(),
             "notes": self.notes,
+            "warnings": self.warnings,
             **({"changes": self.changes} if self.changes else {}),
         }
 
@@ -145,6 +147,10 @@ def build_scorecard(
         cp.gate = "FAIL"
         cp.reasons.append("no readiness criterion ran")
     ordered = sorted(results.values(), key=lambda r: (r.service, r.criterion))
+    try:
+        project = stack.compose
+    except Exception:
+        project = None
     return Scorecard(
         stack=stack.config.name,
         config=stack.config.show(stack.config.path),
@@ -157,4 +163,5 @@ def build_scorecard(
         slos=slo_matrix(stack),
         checkpoint=cp,
         notes=all_notes,
+        warnings=[f"compose: {w}" for w in project.warnings] if project is not None else [],
     )

@@ -1,498 +1,136 @@
 """Build & reproducibility criteria: pinned lockfiles, no installs at container start, versioned images.
 
-Also home of the helpers the runtime and security checks share: which containers a row has, and what
-a container's Dockerfile says (CMD, ENTRYPOINT, HEALTHCHECK, USER, COPY), read with dockerfile-parse.
+The lockfiles are the service's declared ones, else the ones in its build context (``lockfiles``);
+the commands are what Compose resolved (a string ``command`` already split as Docker runs it) and the
+judged Dockerfile stage (``build.target``), plus the entry scripts they run; the image tags are judged
+by ``images`` and, where the stack declares one, against its release manifest.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import posixpath
 import re
 import shlex
-import tomllib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import bashlex
-from dockerfile_parse import DockerfileParser
 from markdown_it import MarkdownIt
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 
-from pytest_readiness.compose import ComposeService
-from pytest_readiness.context import Service
-from pytest_readiness.errors import InputError
-from pytest_readiness.live import LivePart, every_container, with_live
-from pytest_readiness.results import CriterionOutcome, Evidence, Scope, Verdict
-
-OWN_CODE_KINDS = frozenset({"service", "worker", "gate"})
-MAX_LISTED = 12  # evidence items listed per verdict before summarising the rest
-
-
-# ---------------------------------------------------------------------------------------------------
-# Shared: a row's containers and own code
-# ---------------------------------------------------------------------------------------------------
-
-
-def has_own_code(service: Service) -> bool:
-    """Own code = a service/worker/gate kind, or a row that declares ``code`` or ``lockfiles``."""
-    return service.kind in OWN_CODE_KINDS or bool(service.spec.raw.get("code")) or bool(service.spec.paths("lockfiles"))
-
-
-def containers_of(service: Service) -> tuple[list[ComposeService], Verdict | None]:
-    """The row's compose services, or the verdict that ends the criterion (N/A for gates, failure on bad input)."""
-    if service.kind == "gate":
-        return [], Verdict.not_applicable("gate row has no containers")
-    if not service.spec.compose_services:
-        return [], Verdict.not_applicable(f"{service.name} declares no compose_services: no containers to check")
-    try:
-        return service.compose_services, None
-    except InputError as exc:
-        where = exc.path if exc.line is None else f"{exc.path}:{exc.line}"
-        return [], Verdict.failed(str(exc), Evidence(where, exc.message))
-    except CriterionOutcome as exc:
-        return [], Verdict.failed(exc.reason, *(service.evidence or [Evidence(service.spec.where, "services.yaml")]))
-
-
-def limited(items: Sequence[Evidence]) -> tuple[Evidence, ...]:
-    """Evidence capped at MAX_LISTED, with one summary line for the rest."""
-    if len(items) <= MAX_LISTED:
-        return tuple(items)
-    rest = len(items) - MAX_LISTED
-    return (*items[:MAX_LISTED], Evidence(items[MAX_LISTED].location, f"... and {rest} more"))
-
-
-def join_reasons(parts: Sequence[str], limit: int = 3) -> str:
-    """At most ``limit`` reasons joined with '; ' plus a count of the rest (one actionable line)."""
-    shown = "; ".join(parts[:limit])
-    return shown + (f"; and {len(parts) - limit} more" if len(parts) > limit else "")
-
-
-# ---------------------------------------------------------------------------------------------------
-# Shared: Dockerfiles
-# ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Instruction:
-    """One Dockerfile instruction of the final stage, with its 1-based line."""
-
-    name: str
-    value: str
-    line: int
-
-
-@dataclass
-class Dockerfile:
-    """What a container's Dockerfile says about runtime: the final stage's instructions."""
-
-    path: Path
-    shown: str
-    context: Path
-    final: list[Instruction] = field(default_factory=list)
-
-    def last(self, name: str) -> Instruction | None:
-        found = [i for i in self.final if i.name == name]
-        return found[-1] if found else None
-
-    def where(self, instruction: Instruction) -> str:
-        return f"{self.shown}:{instruction.line}"
-
-    def workdir(self) -> str:
-        """The final stage's working directory (``/`` when never set)."""
-        cur = "/"
-        for ins in self.final:
-            if ins.name == "WORKDIR" and ins.value.strip():
-                cur = posixpath.normpath(posixpath.join(cur, ins.value.strip().strip('"')))
-        return cur
-
-    def copies(self) -> list[tuple[str, list[str], bool]]:
-        """``(container destination, sources in the build context, dest is a directory)`` of COPY/ADD."""
-        out: list[tuple[str, list[str], bool]] = []
-        cur = "/"
-        for ins in self.final:
-            if ins.name == "WORKDIR" and ins.value.strip():
-                cur = posixpath.normpath(posixpath.join(cur, ins.value.strip().strip('"')))
-            if ins.name not in ("COPY", "ADD"):
-                continue
-            text = ins.value.strip()
-            args = exec_form(text)
-            if args is None:
-                try:
-                    args = shlex.split(text)
-                except ValueError:
-                    args = text.split()
-            if any(a.startswith("--from") for a in args):
-                continue  # from another stage or image: nothing in the build context
-            args = [a for a in args if not a.startswith("--")]
-            if len(args) < 2:
-                continue
-            *srcs, dest = args
-            is_dir = dest.endswith("/") or len(srcs) > 1
-            dest_abs = posixpath.normpath(posixpath.join(cur, dest))
-            out.append((dest_abs, srcs, is_dir))
-        return out
-
-    def context_file(self, container_path: str) -> Path | None:
-        """The build-context file a container path was copied from (latest COPY wins), if any."""
-        path = posixpath.normpath(posixpath.join(self.workdir(), container_path))
-        for dest, srcs, is_dir in reversed(self.copies()):
-            for src in srcs:
-                matches = sorted(self.context.glob(src)) if any(c in src for c in "*?[") else [self.context / src]
-                for src_path in (m.resolve() for m in matches):
-                    if src_path.is_dir():
-                        prefix = dest.rstrip("/") + "/"
-                        if path.startswith(prefix) and (src_path / path[len(prefix) :]).is_file():
-                            return src_path / path[len(prefix) :]
-                    elif src_path.is_file() and (
-                        path == posixpath.join(dest, src_path.name) or (path == dest and not is_dir)
-                    ):
-                        return src_path
-        return None
-
-
-def read_dockerfile(service: Service, container: ComposeService) -> Dockerfile | None:
-    """The container's Dockerfile (None when it has no build); InputError when declared but unreadable."""
-    if container.build_context is None or container.dockerfile is None:
-        return None
-    shown = service.show(container.dockerfile)
-    try:
-        data = container.dockerfile.read_bytes()
-    except FileNotFoundError:
-        raise InputError(
-            shown, None, f"Dockerfile does not exist (build of '{container.name}' at {container.where('build')})"
-        ) from None
-    except OSError as exc:
-        raise InputError(shown, None, f"cannot read Dockerfile: {exc.strerror}") from None
-    try:
-        parser = DockerfileParser(fileobj=io.BytesIO(data), env_replace=False)
-        structure: list[dict[str, Any]] = parser.structure
-    except Exception as exc:
-        raise InputError(shown, None, f"cannot parse Dockerfile: {exc}") from None
-    dockerfile = Dockerfile(container.dockerfile, shown, container.build_context)
-    if not any(item["instruction"] == "FROM" for item in structure):
-        raise InputError(shown, 1, "not a Dockerfile: no FROM instruction")
-    for item in structure:
-        if item["instruction"] == "FROM":
-            dockerfile.final = []
-        dockerfile.final.append(
-            Instruction(str(item["instruction"]).upper(), str(item["value"]), int(item["startline"]) + 1)
-        )
-    return dockerfile
-
-
-def exec_form(value: str) -> list[str] | None:
-    """The argv of a Dockerfile exec form (``["a", "b"]``), or None for the shell form."""
-    text = value.strip()
-    if not text.startswith("["):
-        return None
-    try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError:
-        return None
-    if isinstance(parsed, list) and all(isinstance(x, str) for x in parsed):
-        return parsed
-    return None
-
-
-def input_failure(exc: InputError) -> Verdict:
-    where = exc.path if exc.line is None else f"{exc.path}:{exc.line}"
-    return Verdict.failed(str(exc), Evidence(where, exc.message))
-
+from .. import lockfiles as lockmod
+from ..artifacts import ArtifactError
+from ..compose import ComposeService
+from ..context import Service
+from ..dockerfile import Dockerfile, exec_form
+from ..errors import InputError
+from ..images import ImageRef, floating_reason
+from ..live import LivePart, every_container, with_live
+from ..lockfiles import Lockfile
+from ..results import Evidence, Scope, Verdict
+from .common import (
+    containers_of,
+    dockerfile_of,
+    fixes,
+    has_own_code,
+    input_failure,
+    join_reasons,
+    limited,
+    third_party_reason,
+)
 
 # ---------------------------------------------------------------------------------------------------
 # build.lockfile-pinned / build.lockfile-hashes
 # ---------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class LockEntry:
-    """One dependency of a lockfile: where it is, whether it is pinned and hashed, and why not."""
-
-    name: str
-    location: str
-    text: str
-    pinned: bool
-    hashed: bool
-    why: str = ""
-
-
-@dataclass
-class Lockfile:
-    """A parsed lockfile (pip requirements format with includes, poetry.lock, uv.lock, Pipfile.lock)."""
-
-    path: Path
-    shown: str
-    fmt: str
-    entries: list[LockEntry] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-
-
-_PIN_OPS = ("==", "===")
-_VCS_COMMIT = re.compile(r"@[0-9a-f]{40}(?:#|$)")
-_GLOBAL_OPTIONS = {
-    "-i",
-    "--index-url",
-    "--extra-index-url",
-    "--no-index",
-    "-f",
-    "--find-links",
-    "--trusted-host",
-    "--pre",
-    "--prefer-binary",
-    "--require-hashes",
-    "--only-binary",
-    "--no-binary",
-    "--use-feature",
-}
-
-
-def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
-    """pip's view of a requirements file: comments stripped, backslash continuations joined."""
-    buf: list[str] = []
-    start = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = re.sub(r"(^|\s+)#.*$", "", raw)
-        if not buf:
-            start = number
-        if line.endswith("\\"):
-            buf.append(line[:-1])
-            continue
-        buf.append(line)
-        joined = " ".join(part.strip() for part in buf).strip()
-        buf = []
-        if joined:
-            yield start, joined
-    if buf:
-        joined = " ".join(part.strip() for part in buf).strip()
-        if joined:
-            yield start, joined
-
-
-def _split_options(line: str) -> tuple[str, list[str]]:
-    """Split a requirement line into the requirement text and its options (first token starting '-')."""
-    tokens = line.split()
-    for index, token in enumerate(tokens):
-        if token.startswith("-"):
-            return " ".join(tokens[:index]), tokens[index:]
-    return line, []
-
-
-def _option_value(options: list[str], *names: str) -> list[str]:
-    values = []
-    for index, token in enumerate(options):
-        for name in names:
-            if token == name and index + 1 < len(options):
-                values.append(options[index + 1])
-            elif token.startswith(name + "="):
-                values.append(token[len(name) + 1 :])
-            elif name.startswith("-") and not name.startswith("--") and token.startswith(name) and len(token) > 2:
-                values.append(token[len(name) :])
-    return values
-
-
-def _judge_requirement(text: str, hashed: bool) -> tuple[str, bool, str]:
-    """(name, pinned, why-not) for one requirement string."""
-    if re.match(r"^(https?|file|git\+[a-z]+)://", text) or text.endswith((".whl", ".tar.gz", ".zip")):
-        pinned = hashed or bool(_VCS_COMMIT.search(text))
-        return text, pinned, "" if pinned else "direct URL without --hash"
-    if text.startswith((".", "/")):
-        return text, False, "local path, not a pinned release"
-    req = Requirement(text)
-    name = canonicalize_name(req.name)
-    if req.url:
-        pinned = hashed or bool(_VCS_COMMIT.search(req.url))
-        return name, pinned, "" if pinned else f"URL {req.url} without --hash or commit"
-    specs = list(req.specifier)
-    if not specs:
-        return name, False, "no version: bare name"
-    if len(specs) == 1 and specs[0].operator in _PIN_OPS and not specs[0].version.endswith(".*"):
-        return name, True, ""
-    return name, False, f"range {req.specifier}, not =="
-
-
-def _read_pip(path: Path, service: Service, lock: Lockfile, seen: set[Path], constraints: dict[str, str]) -> None:
-    shown = service.show(path)
-    if path in seen:
-        return
-    seen.add(path)
-    lock.files.append(shown)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(shown, None, "lockfile does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(shown, None, f"cannot read lockfile: {exc}") from None
-    pending: list[tuple[int, str, list[str]]] = []
-    for number, line in _logical_lines(text):
-        req_text, options = _split_options(line)
-        if not req_text:
-            head = options[0].split("=", 1)[0]
-            if head in ("-r", "--requirement") or head.startswith("-r"):
-                for inc in _option_value(options, "-r", "--requirement"):
-                    _read_pip((path.parent / inc).resolve(), service, lock, seen, constraints)
-                continue
-            if head in ("-c", "--constraint") or head.startswith("-c"):
-                for inc in _option_value(options, "-c", "--constraint"):
-                    _read_constraints((path.parent / inc).resolve(), service, constraints, lock, seen)
-                continue
-            if head in ("-e", "--editable") or head.startswith("-e"):
-                target = " ".join(options[1:]) or options[0][2:]
-                lock.entries.append(
-                    LockEntry(target, f"{shown}:{number}", line, False, False, "editable install, not a pinned release")
-                )
-                continue
-            if head in _GLOBAL_OPTIONS:
-                continue
-            raise InputError(shown, number, f"unknown option {options[0]!r} in requirements file")
-        pending.append((number, req_text, options))
-    for number, req_text, options in pending:
-        hashed = bool(_option_value(options, "--hash"))
-        try:
-            name, pinned, why = _judge_requirement(req_text, hashed)
-        except InvalidRequirement as exc:
-            raise InputError(shown, number, f"not a valid requirement {req_text!r}: {exc}") from None
-        if not pinned and name in constraints:
-            pinned, why = True, ""
-        lock.entries.append(LockEntry(name, f"{shown}:{number}", req_text, pinned, hashed, why))
-
-
-def _read_constraints(
-    path: Path, service: Service, constraints: dict[str, str], lock: Lockfile, seen: set[Path]
-) -> None:
-    """Pins from a ``-c`` constraints file: a bare name constrained to ``==`` there counts as pinned."""
-    sub = Lockfile(path, service.show(path), "pip")
-    _read_pip(path, service, sub, seen, {})
-    lock.files.extend(f for f in sub.files if f not in lock.files)
-    for entry in sub.entries:
-        if entry.pinned:
-            constraints[entry.name] = entry.location
-
-
-def _line_index(text: str, pattern: str) -> int:
-    match = re.search(pattern, text, re.MULTILINE)
-    return text.count("\n", 0, match.start()) + 1 if match else 1
-
-
-def _read_toml_lock(path: Path, service: Service, lock: Lockfile) -> None:
-    shown = lock.shown
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        at = re.search(r"line (\d+)", str(exc))
-        raise InputError(shown, int(at.group(1)) if at else None, f"invalid TOML: {exc}") from None
-    packages = data.get("package", [])
-    if not isinstance(packages, list):
-        raise InputError(shown, 1, "no [[package]] tables")
-    legacy_files = (data.get("metadata") or {}).get("files") or {}
-    for pkg in packages:
-        if not isinstance(pkg, dict) or "name" not in pkg:
-            continue
-        name = canonicalize_name(str(pkg["name"]))
-        line = _line_index(text, rf'^name = "{re.escape(str(pkg["name"]))}"')
-        source = pkg.get("source") or {}
-        if isinstance(source, dict) and any(k in source for k in ("editable", "virtual", "directory")):
-            continue  # the project itself (or a workspace member), not a dependency
-        version = pkg.get("version")
-        hashes = [f for f in pkg.get("files", []) if isinstance(f, dict) and f.get("hash")]
-        hashes += [w for w in pkg.get("wheels", []) if isinstance(w, dict) and w.get("hash")]
-        sdist = pkg.get("sdist")
-        if isinstance(sdist, dict) and sdist.get("hash"):
-            hashes.append(sdist)
-        hashes += [f for f in legacy_files.get(pkg["name"], []) if isinstance(f, dict) and f.get("hash")]
-        pinned = bool(version)
-        lock.entries.append(
-            LockEntry(
-                name,
-                f"{shown}:{line}",
-                f"{pkg['name']} {version}",
-                pinned,
-                bool(hashes),
-                "" if pinned else "no version in lock entry",
-            )
-        )
-
-
-def _read_pipfile_lock(path: Path, lock: Lockfile) -> None:
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(lock.shown, exc.lineno, f"not valid JSON: {exc.msg}") from None
-    for section in ("default", "develop"):
-        for name, spec in (data.get(section) or {}).items():
-            if not isinstance(spec, dict):
-                continue
-            line = _line_index(text, rf'^\s*"{re.escape(name)}": \{{')
-            version = str(spec.get("version", ""))
-            pinned = version.startswith("==") or bool(spec.get("ref"))
-            lock.entries.append(
-                LockEntry(
-                    canonicalize_name(name),
-                    f"{lock.shown}:{line}",
-                    f"{name}{version}",
-                    pinned,
-                    bool(spec.get("hashes")),
-                    "" if pinned else "no ==version in lock entry",
-                )
-            )
-
-
-def read_lockfile(service: Service, rel: str) -> Lockfile:
-    """Parse one declared lockfile by its name; InputError (with file:line) when missing or unparsable."""
-    path = service.path(rel)
-    shown = service.show(path)
-    name = path.name.lower()
-    if name in ("poetry.lock", "uv.lock", "pdm.lock"):
-        fmt = name.split(".")[0]
-    elif name == "pipfile.lock":
-        fmt = "pipfile"
-    else:
-        fmt = "pip"
-    lock = Lockfile(path, shown, fmt)
-    if fmt == "pip":
-        _read_pip(path.resolve(), service, lock, set(), {})
-        return lock
-    if not path.is_file():
-        raise InputError(shown, None, "lockfile does not exist")
-    lock.files.append(shown)
-    try:
-        if fmt == "pipfile":
-            _read_pipfile_lock(path, lock)
-        else:
-            _read_toml_lock(path, service, lock)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(shown, None, f"cannot read lockfile: {exc}") from None
-    return lock
-
-
-def _lockfiles(service: Service) -> tuple[list[Lockfile], Verdict | None]:
-    if not has_own_code(service):
-        return [], Verdict.not_applicable(f"{service.kind} row without own code: its dependencies are in its image")
+def row_lockfiles(service: Service) -> tuple[list[Path], str]:
+    """The row's lockfiles: declared in services.yaml, else found in its build contexts (and how)."""
     declared = service.spec.paths("lockfiles")
-    if not declared:
-        return [], Verdict.failed(
-            f"{service.name} has own code but declares no lockfile; add lockfiles: [requirements.lock] "
-            "to its services.yaml entry",
-            Evidence(service.spec.where, "services.yaml entry without lockfiles"),
+    if declared:
+        return [service.path(rel) for rel in declared], "declared in services.yaml"
+    found: list[Path] = []
+    folders: list[Path] = []
+    try:
+        folders = [c.build_context for c in service.compose_services if c.build_context is not None]
+    except (InputError, Exception):
+        folders = []
+    if service.spec.raw.get("code"):
+        folders.append(service.path(str(service.spec.raw["code"])))
+    for folder in dict.fromkeys(folders):
+        found.extend(p for p in lockmod.discover(service.artifacts, folder) if p not in found)
+    shown = ", ".join(service.show(f) for f in dict.fromkeys(folders)) or "(no build context)"
+    return found, f"found in the build context {shown}"
+
+
+def _lockfiles(service: Service) -> tuple[list[Lockfile], str, Verdict | None]:
+    if not has_own_code(service):
+        return [], "", Verdict.not_applicable(third_party_reason(service))
+    paths, how = row_lockfiles(service)
+    if not paths:
+        where = service.spec.where
+        try:
+            context = next((c for c in service.compose_services if c.build_context is not None), None)
+        except Exception:
+            context = None
+        folder = service.show(context.build_context) if context and context.build_context else "the service's code"
+        return (
+            [],
+            how,
+            Verdict.failed(
+                f"{service.name} is built from own code but {folder} holds no lockfile or requirements file; "
+                "its dependencies float with every build",
+                Evidence(where, "services.yaml entry (no lockfiles)"),
+                fix=f"{folder}: add a lockfile (e.g. `uv pip compile requirements.in -o requirements.txt`, "
+                "`npm install --package-lock-only`) and list it under lockfiles",
+            ),
         )
     locks = []
-    for rel in declared:
+    for path in paths:
         try:
-            locks.append(read_lockfile(service, rel))
+            locks.append(
+                service.stack.memo("lockfile", str(path), partial(lockmod.read_lockfile, service.artifacts, path))
+            )
         except InputError as exc:
-            return [], input_failure(exc)
-    return locks, None
+            return [], how, input_failure(exc)
+    return locks, how, None
+
+
+def known_pins(service: Service) -> dict[str, tuple[str, str]]:
+    """Versions the stack pins somewhere (name -> (version, where)): the fix for a floating dependency."""
+
+    def make() -> dict[str, tuple[str, str]]:
+        pins: dict[str, tuple[str, str]] = {}
+        for row in service.config.services:
+            for rel in row.paths("lockfiles"):
+                try:
+                    lock = lockmod.read_lockfile(service.artifacts, service.path(rel))
+                except InputError:
+                    continue
+                for entry in lock.entries:
+                    if entry.pinned and entry.version:
+                        pins.setdefault(entry.name, (entry.version, entry.location))
+        return pins
+
+    result: dict[str, tuple[str, str]] = service.stack.memo("pins", None, make)
+    return result
+
+
+def _pin_fix(entry: lockmod.LockEntry, pins: dict[str, tuple[str, str]]) -> str:
+    known = pins.get(entry.name)
+    if known:
+        return f"{entry.location}: pin {entry.name}=={known[0]} (the version {known[1]} pins)"
+    if entry.why.startswith("range '") and "package.json" in entry.why:
+        return f"{entry.location}: commit a lockfile (npm install --package-lock-only) beside package.json"
+    return f"{entry.location}: pin {entry.name} with == to the version you test (or compile a lock: uv pip compile)"
 
 
 def lockfile_pinned(service: Service) -> Verdict:
-    """build.lockfile-pinned: every dependency pinned with ==/=== (ranges, bare names, unhashed URLs fail)."""
-    locks, verdict = _lockfiles(service)
+    """build.lockfile-pinned: every dependency pinned with ==/=== or by a lock (ranges, bare names, unhashed
+    URLs fail)."""
+    locks, how, verdict = _lockfiles(service)
     if verdict is not None:
         return verdict
     bad = [e for lock in locks for e in lock.entries if not e.pinned]
@@ -500,15 +138,17 @@ def lockfile_pinned(service: Service) -> Verdict:
         evidence = [Evidence(e.location, f"{e.text}: {e.why}") for e in bad]
         names = ", ".join(f"{e.text} ({e.location})" for e in bad[:3])
         more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+        pins = known_pins(service)
         return Verdict.failed(
             f"{len(bad)} unpinned dependenc{'y' if len(bad) == 1 else 'ies'}: {names}{more}; "
             "pin each with == (e.g. compile a lock with pip-compile/uv pip compile)",
             *limited(evidence),
+            fix=fixes([_pin_fix(e, pins) for e in bad]),
         )
     evidence = [
         Evidence(
             lock.shown,
-            f"{len(lock.entries)} entries, all pinned ({lock.fmt} format"
+            f"{len(lock.entries)} entries, all pinned ({lock.fmt} format, {how}"
             + (f", includes {', '.join(lock.files[1:])})" if len(lock.files) > 1 else ")"),
         )
         for lock in locks
@@ -519,17 +159,20 @@ def lockfile_pinned(service: Service) -> Verdict:
 
 def lockfile_hashes(service: Service) -> Verdict:
     """build.lockfile-hashes: every lock entry carries a hash, so a tampered artifact cannot install."""
-    locks, verdict = _lockfiles(service)
+    locks, _how, verdict = _lockfiles(service)
     if verdict is not None:
         return verdict
     bad = [e for lock in locks for e in lock.entries if not e.hashed]
     if bad:
         evidence = [Evidence(e.location, f"{e.text}: no --hash") for e in bad]
+        first_lock = next(lock for lock in locks if any(e in bad for e in lock.entries))
         return Verdict.failed(
             f"{len(bad)} of {sum(len(lock.entries) for lock in locks)} lock entries carry no hash (first: "
             f"{bad[0].text} at {bad[0].location}); regenerate with --generate-hashes and install with "
             "--require-hashes",
             *limited(evidence),
+            fix=f"{first_lock.shown}:1: regenerate with hashes (uv pip compile --generate-hashes, poetry lock) "
+            "and install with --require-hashes",
         )
     evidence = [Evidence(lock.shown, f"{len(lock.entries)} entries, every one hashed") for lock in locks]
     return Verdict.passed(f"every lock entry hashed in {', '.join(lock.shown for lock in locks)}", *evidence)
@@ -761,9 +404,7 @@ class _Scan:
     checked: list[Evidence] = field(default_factory=list)
     seen_scripts: set[Path] = field(default_factory=set)
 
-    def command_words(self, argv: Sequence[str], shell_form: bool) -> list[ShellCommand]:
-        if shell_form:
-            return shell_commands(argv[0] if len(argv) == 1 else shlex.join(argv))
+    def command_words(self, argv: Sequence[str]) -> list[ShellCommand]:
         commands = [ShellCommand(tuple(argv), 0)]
         body = shell_c_body(argv)
         if body is not None:
@@ -794,9 +435,9 @@ class _Scan:
         self.seen_scripts.add(path)
         shown = self.service.show(path)
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.findings.append(Evidence(shown, f"entry script unreadable: {exc}"))
+            text = self.service.artifacts.text(path).text
+        except ArtifactError as exc:
+            self.findings.append(Evidence(shown, f"entry script unreadable: {exc.message}"))
             return
         try:
             commands = shell_commands(text)
@@ -812,10 +453,10 @@ class _Scan:
 class _Resolver:
     """Maps a word of a command to a shell script in the repository (COPY source or bind mount)."""
 
-    def __init__(self, container: ComposeService, dockerfile: Dockerfile | None, project_dir: Path) -> None:
+    def __init__(self, service: Service, container: ComposeService, dockerfile: Dockerfile | None) -> None:
+        self.service = service
         self.container = container
         self.dockerfile = dockerfile
-        self.project_dir = project_dir
 
     def __call__(self, word: str) -> Path | None:
         if not word or word.startswith("-") or "$" in word or "=" in word:
@@ -824,40 +465,34 @@ class _Resolver:
             return None
         found = self._bind_mount(word)
         if found is None and self.dockerfile is not None:
-            found = self.dockerfile.context_file(word)
-        if found is None or not found.is_file():
+            copied = self.dockerfile.context_file(word)
+            found = copied[0] if copied else None
+        if found is None or not self.service.artifacts.is_file(found):
             return None
-        return found if _looks_like_shell(found) else None
+        return found if self._looks_like_shell(found) else None
 
     def _bind_mount(self, word: str) -> Path | None:
         workdir = self.dockerfile.workdir() if self.dockerfile else "/"
         target_path = posixpath.normpath(posixpath.join(workdir, word))
-        for volume in self.container.volumes:
-            if isinstance(volume, dict):
-                source, target = str(volume.get("source", "")), str(volume.get("target", ""))
-            else:
-                parts = volume.split(":")
-                if len(parts) < 2:
-                    continue
-                source, target = parts[0], parts[1]
-            if not source.startswith((".", "/")) or not target:
+        for mount in self.container.volumes:
+            if mount.type != "bind" or not mount.target:
                 continue
-            host = (self.project_dir / source).resolve()
+            host = Path(mount.source)
+            target = mount.target.rstrip("/")
             if target_path == target:
                 return host
-            if target_path.startswith(target.rstrip("/") + "/"):
-                return host / target_path[len(target.rstrip("/")) + 1 :]
+            if target_path.startswith(target + "/"):
+                return host / target_path[len(target) + 1 :]
         return None
 
-
-def _looks_like_shell(path: Path) -> bool:
-    if path.suffix == ".sh":
-        return True
-    try:
-        head = path.read_bytes()[:64]
-    except OSError:
-        return False
-    return head.startswith(b"#!") and any(s in head.split(b"\n")[0] for s in (b"sh", b"bash"))
+    def _looks_like_shell(self, path: Path) -> bool:
+        if path.suffix == ".sh":
+            return True
+        try:
+            head = self.service.artifacts.text(path).text[:64]
+        except ArtifactError:
+            return False
+        return head.startswith("#!") and any(s in head.split("\n")[0] for s in ("sh", "bash"))
 
 
 def no_install_at_start(service: Service) -> Verdict:
@@ -878,7 +513,7 @@ def live_no_install_at_start(service: Service) -> LivePart:
     for c in every:
         argv = [*c.entrypoint, *c.cmd]
         try:
-            commands = scan.command_words(argv, False) if argv else []
+            commands = scan.command_words(argv) if argv else []
         except ValueError as exc:
             bad.append(Evidence(c.location, f"command cannot be parsed as shell: {exc}"))
             continue
@@ -901,42 +536,36 @@ def _static_no_install_at_start(service: Service) -> Verdict:
     if verdict is not None:
         return verdict
     scan = _Scan(service)
-    project = service.stack.compose
-    project_dir = project.project_dir if project else Path(".")
     for container in containers:
         try:
-            dockerfile = read_dockerfile(service, container)
+            dockerfile = dockerfile_of(service, container)
         except InputError as exc:
             return input_failure(exc)
-        resolve = _Resolver(container, dockerfile, project_dir)
-        for key, argv, shell_form in (
-            ("command", container.command, container.command_shell_form),
-            ("entrypoint", container.entrypoint, container.entrypoint_shell_form),
-        ):
+        resolve = _Resolver(service, container, dockerfile)
+        for key, argv in (("command", container.command), ("entrypoint", container.entrypoint)):
             if argv is None:
                 continue
             where = container.where(key)
             try:
-                commands = scan.command_words(argv, shell_form)
+                commands = scan.command_words(argv)
             except ValueError as exc:
                 scan.findings.append(Evidence(where, f"compose {key} cannot be parsed as shell: {exc}"))
                 continue
             scan.checked.append(Evidence(where, f"{container.name} compose {key}"))
             scan.check_commands(commands, where, f"{container.name} compose {key}", resolve)
         if dockerfile is not None:
+            stage = f" (stage {dockerfile.stage})" if dockerfile.stage else ""
             for name in ("ENTRYPOINT", "CMD"):
                 ins = dockerfile.last(name)
                 if ins is None:
                     continue
                 argv_exec = exec_form(ins.value)
                 try:
-                    commands = (
-                        scan.command_words(argv_exec, False) if argv_exec is not None else shell_commands(ins.value)
-                    )
+                    commands = scan.command_words(argv_exec) if argv_exec is not None else shell_commands(ins.value)
                 except ValueError as exc:
                     scan.findings.append(Evidence(dockerfile.where(ins), f"{name} cannot be parsed: {exc}"))
                     continue
-                scan.checked.append(Evidence(dockerfile.where(ins), f"{container.name} Dockerfile {name}"))
+                scan.checked.append(Evidence(dockerfile.where(ins), f"{container.name} Dockerfile {name}{stage}"))
                 scan.check_commands(commands, dockerfile.where(ins), f"{container.name} Dockerfile {name}", resolve)
         elif container.command is None and container.entrypoint is None:
             scan.checked.append(
@@ -944,12 +573,13 @@ def _static_no_install_at_start(service: Service) -> Verdict:
             )
     for rel in service.spec.paths("entry_scripts"):
         path = service.path(rel)
-        if not path.is_file():
+        if not service.artifacts.is_file(path):
             return Verdict.failed(
                 f"declared entry script {service.show(path)} does not exist",
                 Evidence(service.show(path), "entry_scripts in services.yaml"),
+                fix=f"{service.spec.where}: fix entry_scripts (no file {service.show(path)})",
             )
-        scan.check_script(path, _Resolver(containers[0], None, project_dir))
+        scan.check_script(path, _Resolver(service, containers[0], None))
     if scan.findings:
         first = scan.findings[0]
         return Verdict.failed(
@@ -957,6 +587,12 @@ def _static_no_install_at_start(service: Service) -> Verdict:
             "install at build time (a RUN line) and keep the start command immutable",
             *limited(scan.findings),
             scope=Scope.STATIC_ONLY,
+            fix=fixes(
+                [
+                    f"{f.location}: move the install into a Dockerfile RUN line and start the program directly"
+                    for f in scan.findings
+                ]
+            ),
         )
     return Verdict.passed(
         f"no install at start in {len(scan.checked)} command(s)/script(s) of {', '.join(c.name for c in containers)}",
@@ -968,41 +604,6 @@ def _static_no_install_at_start(service: Service) -> Verdict:
 # ---------------------------------------------------------------------------------------------------
 # build.versioned-image
 # ---------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImageRef:
-    """An image reference split into repository, tag and digest."""
-
-    repository: str
-    tag: str | None
-    digest: str | None
-
-    @classmethod
-    def parse(cls, text: str) -> ImageRef:
-        ref, _, digest = text.strip().partition("@")
-        slash = ref.rfind("/")
-        colon = ref.rfind(":")
-        if colon > slash:
-            repo, tag = ref[:colon], ref[colon + 1 :]
-        else:
-            repo, tag = ref, None
-        return cls(normalize_repository(repo), tag, digest or None)
-
-    @property
-    def key(self) -> str:
-        return self.repository + (f":{self.tag}" if self.tag else "") + (f"@{self.digest}" if self.digest else "")
-
-
-def normalize_repository(repo: str) -> str:
-    """``docker.io/library/redis`` and ``redis`` are the same repository."""
-    repo = repo.lower()
-    for prefix in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
-        if repo.startswith(prefix):
-            repo = repo[len(prefix) :]
-    if repo.startswith("library/") and repo.count("/") == 1:
-        repo = repo[len("library/") :]
-    return repo
 
 
 _REF_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*(?::[A-Za-z0-9_][A-Za-z0-9._-]*)?(?:@sha256:[0-9a-f]{64})?")
@@ -1065,18 +666,24 @@ def _table_pairs(header: list[str], row: list[str], line: int, add: Any) -> None
 
 
 def _release_manifest(service: Service) -> tuple[dict[str, int] | None, str, str]:
-    """(image refs -> line, the manifest as shown, the problem that stopped reading it)."""
+    """(image refs -> line, the manifest as shown, the problem that stopped reading it); ``None, "", ""``
+    when the stack declares no manifest (then the tag alone is judged, and the evidence says so)."""
     manifest_rel = service.config.stack.get("release_manifest")
     if not manifest_rel:
-        return None, "", "the stack declares no release_manifest"
+        return None, "", ""
     manifest_path = service.path(str(manifest_rel))
     manifest_shown = service.show(manifest_path)
+
+    def make() -> dict[str, int]:
+        return manifest_refs(service.artifacts.text(manifest_path).text)
+
     try:
-        return manifest_refs(manifest_path.read_text(encoding="utf-8")), manifest_shown, ""
-    except FileNotFoundError:
-        return None, manifest_shown, f"release manifest {manifest_shown} does not exist"
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, manifest_shown, f"release manifest {manifest_shown} is unreadable: {exc}"
+        refs: dict[str, int] = service.stack.memo("manifest", str(manifest_path), make)
+        return refs, manifest_shown, ""
+    except ArtifactError as exc:
+        if exc.missing:
+            return None, manifest_shown, f"release manifest {manifest_shown} does not exist"
+        return None, manifest_shown, f"release manifest {exc}"
 
 
 def _manifest_line(ref: ImageRef, refs: dict[str, int]) -> int | None:
@@ -1089,8 +696,9 @@ def _manifest_line(ref: ImageRef, refs: dict[str, int]) -> int | None:
 
 
 def versioned_image(service: Service) -> Verdict:
-    """build.versioned-image: each container runs an explicitly tagged (not latest) or digest-pinned image
-    that the release manifest lists. Live: the image each running container was created from."""
+    """build.versioned-image: each container runs an image with a release tag or a digest (not latest, not a
+    bare major, not a channel), listed in the release manifest when the stack declares one. Live: the image
+    each running container was created from."""
     return with_live(_static_versioned_image(service), lambda: live_versioned_image(service))
 
 
@@ -1104,15 +712,16 @@ def live_versioned_image(service: Service) -> LivePart:
     good: list[Evidence] = []
     for c in every:
         ref = ImageRef.parse(c.image)
-        if not ref.digest and (not ref.tag or ref.tag == "latest"):
-            what = "has no tag (implicitly latest)" if not ref.tag else "is tagged latest"
-            bad.append(Evidence(c.location, f"runs image {c.image} that {what}"))
-        elif refs is None:
+        floats = floating_reason(ref)
+        if floats:
+            bad.append(Evidence(c.location, f"runs image {c.image} that {floats}"))
+        elif manifest_problem:
             bad.append(Evidence(c.location, f"runs image {c.image}: {manifest_problem}"))
-        elif (line := _manifest_line(ref, refs)) is None:
+        elif refs is not None and (line := _manifest_line(ref, refs)) is None:
             bad.append(Evidence(c.location, f"runs image {c.image}, not listed in {manifest_shown}"))
         else:
-            good.append(Evidence(c.location, f"runs image {c.image}, released at {manifest_shown}:{line}"))
+            released = f", released at {manifest_shown}:{line}" if refs is not None else ""
+            good.append(Evidence(c.location, f"runs image {c.image}{released}"))
     if bad:
         return Verdict.failed(
             join_reasons([f"{e.location} {e.detail}" for e in bad], 2) + "; run the released, versioned image",
@@ -1129,39 +738,60 @@ def _static_versioned_image(service: Service) -> Verdict:
     problems: list[str] = []
     bad: list[Evidence] = []
     good: list[Evidence] = []
+    todo: list[str] = []
     for container in containers:
         where = container.where("image") if container.image else container.where("build")
         if not container.image:
-            what = "build-only service without image:" if container.build_context else "no image:"
+            what = "build-only service without image:" if container.builds else "no image:"
             problems.append(f"'{container.name}' has {what} set image: repo:VERSION")
             bad.append(Evidence(where, f"{container.name}: {what} name and tag the image it builds"))
+            todo.append(
+                f"{container.where()}: under services.{container.name} add  "
+                f"image: <registry>/{container.name}:<version>"
+            )
             continue
         ref = ImageRef.parse(container.image)
-        if not ref.digest and (not ref.tag or ref.tag == "latest"):
-            what = "has no tag (implicitly latest)" if not ref.tag else "is tagged latest"
-            problems.append(f"'{container.name}' image {container.image} {what}")
-            bad.append(Evidence(where, f"{container.image} {what}; use an explicit version tag or a digest"))
-            if refs is not None:
-                bad.append(Evidence(manifest_shown, f"{container.image} not in the release manifest"))
+        floats = floating_reason(ref)
+        if floats:
+            problems.append(f"'{container.name}' image {container.image} {floats}")
+            bad.append(Evidence(where, f"{container.image} {floats}; use a release tag or a digest"))
+            todo.append(
+                f"{where}: set  image: {ref.repository}:<release, e.g. the exact version you run> (or @sha256:...)"
+            )
             continue
-        if refs is None:
+        if manifest_problem:
             bad.append(Evidence(where, f"{container.image}: {manifest_problem}"))
             problems.append(manifest_problem)
+            todo.append(
+                f"{service.config.where(('stack', 'release_manifest'))}: point release_manifest at the manifest"
+            )
+            continue
+        if refs is None:
+            good.append(
+                Evidence(
+                    where,
+                    f"{container.name}: {container.image} (release tag; the stack declares no "
+                    "release_manifest, so the tag alone was judged)",
+                )
+            )
             continue
         line = _manifest_line(ref, refs)
         if line is None:
             problems.append(f"'{container.name}' image {container.image} is not in {manifest_shown}")
             bad.append(Evidence(where, f"{container.image} not listed in the release manifest"))
+            todo.append(f"{manifest_shown}: list {container.image} in the release manifest")
             continue
         good.append(Evidence(where, f"{container.name}: {container.image}"))
         good.append(Evidence(f"{manifest_shown}:{line}", f"{container.image} released"))
     if problems:
         problems = list(dict.fromkeys(problems))
         return Verdict.failed(
-            join_reasons(problems) + "; release versioned images and list them in the manifest",
+            join_reasons(problems)
+            + "; release versioned images"
+            + (" and list them in the manifest" if refs is not None else ""),
             *limited(bad),
             scope=Scope.STATIC_ONLY,
+            fix=fixes(todo),
         )
-    return Verdict.passed(
-        f"{len(containers)} image(s) versioned and listed in {manifest_shown}", *limited(good), scope=Scope.STATIC_ONLY
-    )
+    listed = f" and listed in {manifest_shown}" if refs is not None else ""
+    return Verdict.passed(f"{len(containers)} image(s) versioned{listed}", *limited(good), scope=Scope.STATIC_ONLY)

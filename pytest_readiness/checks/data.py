@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,11 +19,29 @@ from typing import Any
 from ..compose import ComposeService
 from ..context import Service
 from ..errors import InputError
+from ..images import kind_of_image
 from ..live import DrillLockTimeout, DrillResult, Unobservable, drill_containers, missing_container
-from ..results import CriterionFailed, Evidence, Scope, Verdict
+from ..results import CriterionFailed, CriterionOutcome, Evidence, Scope, Verdict
 from ..units import after_evaluation, format_age, parse_duration, parse_size, parse_timestamp
-from .build import join_reasons
-from .qa import has_own_code, report_gaps
+from .common import add_key, fixes, has_own_code, join_reasons
+from .qa import report_fix, report_gaps
+
+CAPPED_DRIVERS = frozenset(
+    {
+        "local",
+        "journald",
+        "syslog",
+        "fluentd",
+        "gelf",
+        "awslogs",
+        "splunk",
+        "gcplogs",
+        "etwlogs",
+        "logentries",
+        "loki",
+        "none",
+    }
+)
 
 TIMESTAMP_FIELDS = (
     "ts",
@@ -56,7 +75,7 @@ def outputs(service: Service) -> list[Output]:
     out = []
     for i, raw in enumerate(service.spec.raw.get("outputs") or []):
         path = service.path(str(raw["path"]))
-        fmt = str(raw.get("format") or ("dir" if path.is_dir() else path.suffix.lstrip(".") or "file"))
+        fmt = str(raw.get("format") or ("dir" if service.artifacts.is_dir(path) else path.suffix.lstrip(".") or "file"))
         out.append(
             Output(
                 index=i,
@@ -81,49 +100,69 @@ class Record:
 
 
 def read_records(service: Service, output: Output) -> Iterator[Record]:
-    """Records of an output (jsonl lines, a JSON list, CSV rows, or one JSON file per record in a dir).
-
-    Raises InputError naming the file and line of the first unreadable record.
-    """
+    """Records of an output (jsonl lines, a JSON list, CSV rows, or one JSON file per record in a dir),
+    streamed through the artifacts door. Raises InputError naming the file and line of the first
+    unreadable record."""
     path, fmt = output.path, output.fmt
+    door = service.artifacts
     shown = service.show(path)
-    if not path.exists():
+    if not door.exists(path):
         raise InputError(shown, None, "does not exist")
-    try:
-        if fmt == "dir":
-            for child in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in (".json", ".jsonl")):
-                cshown = service.show(child)
+    if fmt == "dir":
+        for child in door.files_under(path, (".json", ".jsonl")):
+            doc = door.json(child)
+            yield Record(doc.shown, doc.data)
+    elif fmt == "jsonl":
+        with door.open_text(path) as fh:
+            for no, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
                 try:
-                    yield Record(cshown, json.loads(child.read_text(encoding="utf-8")))
-                except json.JSONDecodeError as exc:
-                    raise InputError(cshown, exc.lineno, f"not valid JSON: {exc.msg}") from None
-        elif fmt == "jsonl":
-            with path.open(encoding="utf-8") as fh:
-                for no, line in enumerate(fh, start=1):
-                    if not line.strip():
-                        continue
-                    try:
-                        yield Record(f"{shown}:{no}", json.loads(line))
-                    except json.JSONDecodeError as exc:
-                        raise InputError(shown, no, f"not valid JSON: {exc.msg}") from None
-        elif fmt == "json":
+                    yield Record(f"{shown}:{no}", json.loads(line))
+                except (ValueError, RecursionError) as exc:
+                    raise InputError(shown, no, f"not valid JSON: {getattr(exc, 'msg', str(exc))[:120]}") from None
+    elif fmt == "json":
+        data = door.json(path).data
+        if not isinstance(data, list):
+            raise InputError(shown, 1, "a json output must hold a list of records")
+        for i, item in enumerate(data):
+            yield Record(f"{shown} record #{i + 1}", item)
+    elif fmt == "csv":
+        with door.open_text(path) as fh:
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except json.JSONDecodeError as exc:
-                raise InputError(shown, exc.lineno, f"not valid JSON: {exc.msg}") from None
-            if not isinstance(data, list):
-                raise InputError(shown, 1, "a json output must hold a list of records")
-            for i, item in enumerate(data):
-                yield Record(f"{shown} record #{i + 1}", item)
-        elif fmt == "csv":
-            with path.open(encoding="utf-8", newline="") as fh:
                 reader = csv.DictReader(fh)
                 for row in reader:
                     yield Record(f"{shown}:{reader.line_num}", row)
-        else:
-            raise InputError(shown, None, f"format {fmt!r} has no records; use jsonl, json, csv or dir")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(shown, None, f"unreadable: {exc}") from None
+            except csv.Error as exc:
+                raise InputError(shown, None, f"not valid CSV: {exc}") from None
+    else:
+        raise InputError(shown, None, f"format {fmt!r} has no records; use jsonl, json, csv or dir")
+
+
+def datastore_state(service: Service) -> str | None:
+    """Where the row keeps its state when it is a datastore's client, not a file writer (None if not)."""
+    try:
+        containers = service.compose_services
+    except (InputError, CriterionOutcome):
+        return None
+    project = service.stack.compose
+    if project is None:
+        return None
+    rows = {n: spec.kind for spec in service.config.services for n in spec.compose_services}
+    for container in containers:
+        for name in container.depends_on:
+            other = project.services.get(name)
+            known = kind_of_image(other.image) if other is not None and other.image else None
+            kind = rows.get(name) or (known[0] if known else None)
+            if kind == "datastore":
+                return f"depends on datastore {name} ({container.where('depends_on', name)})"
+        for var, value in container.environment.items():
+            if value and re.match(
+                r"^(postgres(ql)?|mysql|mariadb|mongodb(\+srv)?|redis|rediss|amqp|clickhouse)://", value
+            ):
+                where = container.env_location(var) or container.where("environment")
+                return f"{var} points at a datastore ({where})"
+    return None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -141,10 +180,13 @@ def backup_restore(service: Service) -> Verdict:
             f"stateful {service.name} declares no backup_drill report; run a backup/restore "
             "drill and declare its report",
             Evidence(service.spec.where, "services.yaml entry"),
+            fix=f"{service.spec.where}: run a backup + restore drill that writes a report, and add  backup_drill: "
+            f"{{path: reports/{service.name}/backup_drill_latest.json, max_age: 7d, timestamp: finished_at, "
+            "status: {field: status, pass: [pass]}}",
         )
     reading, gaps, evidence = report_gaps(service, spec, "backup drill")
     if gaps:
-        return Verdict.failed("; ".join(gaps), *evidence)
+        return Verdict.failed("; ".join(gaps), *evidence, fix=report_fix(reading, gaps, "backup/restore drill"))
     return Verdict.passed(
         f"backup drill {reading.shown} passed ({spec.status_field}={reading.status!r}) "
         f"within its cadence ({reading.freshness_text()})",
@@ -197,12 +239,18 @@ def idempotent_writes(service: Service) -> Verdict:
     outs = outputs(service)
     keyed = [o for o in outs if o.key]
     if not keyed:
+        if not outs and (state := datastore_state(service)):
+            return Verdict.not_applicable(
+                f"{service.name} keeps its state in a datastore: {state}; file outputs do not apply"
+            )
         if has_own_code(service) or service.kind == "bot":
             what = "declares no outputs" if not outs else "declares no output with a key"
             return Verdict.failed(
                 f"{service.name} writes data but {what}; declare outputs with a key field so "
                 "duplicate writes can be detected",
                 Evidence(service.spec.where, "services.yaml entry"),
+                fix=f"{service.spec.where}: add  "
+                "outputs: [{dataset: NAME, path: PATH, format: jsonl, key: ID_FIELD}]",
             )
         return Verdict.not_applicable(f"{service.kind} row declares no keyed outputs")
     gaps: list[str] = []
@@ -235,7 +283,12 @@ def idempotent_writes(service: Service) -> Verdict:
         if count == 0:
             evidence.append(Evidence(shown, "no records yet"))
     if gaps:
-        return Verdict.failed(f"non-idempotent writes: {'; '.join(gaps)}", *evidence)
+        return Verdict.failed(
+            f"non-idempotent writes: {'; '.join(gaps)}",
+            *evidence,
+            fix=f"{keyed[0].where}: write each record once per {keyed[0].key} (upsert or skip a key "
+            "already written) so a restart does not replay writes",
+        )
     return Verdict.passed(f"{len(keyed)} keyed output(s) of {service.name} hold no duplicate key", *evidence)
 
 
@@ -247,11 +300,11 @@ WRITE_WAIT_S = 30.0  # after the restart, how long to wait for the service to wr
 WRITE_POLL_S = 0.5
 
 
-def _fingerprint(out: Output) -> tuple[int, int, int]:
+def _fingerprint(service: Service, out: Output) -> tuple[int, int, int]:
     """(files, bytes, newest mtime) of an output: changes when the service writes to it."""
     sizes: list[int] = []
     newest = 0
-    for path in _files(out):
+    for path in _files(service, out):
         try:
             st = path.stat()
         except OSError:
@@ -261,12 +314,12 @@ def _fingerprint(out: Output) -> tuple[int, int, int]:
     return len(sizes), sum(sizes), newest
 
 
-def _wait_for_writes(outs: list[Output], wait_s: float) -> dict[int, bool]:
+def _wait_for_writes(service: Service, outs: list[Output], wait_s: float) -> dict[int, bool]:
     """Which outputs (by index) changed within ``wait_s`` (stops as soon as every one did)."""
-    marks = {o.index: _fingerprint(o) for o in outs}
+    marks = {o.index: _fingerprint(service, o) for o in outs}
     deadline = time.monotonic() + wait_s
     while True:
-        changed = {o.index: _fingerprint(o) != marks[o.index] for o in outs}
+        changed = {o.index: _fingerprint(service, o) != marks[o.index] for o in outs}
         if all(changed.values()) or time.monotonic() >= deadline:
             return changed
         time.sleep(WRITE_POLL_S)
@@ -302,7 +355,7 @@ def restart_idempotency(service: Service) -> Verdict:
                 return Verdict.failed(f"{exc} (no drill was run)", Evidence(exc.path, exc.message))
             drilled = [runner.restart_drill(c) for containers in found.values() for c in containers]
             broken = [r for r in drilled if r.restore_error or r.problem or not r.healthy]
-            wrote = {} if broken else _wait_for_writes(keyed, WRITE_WAIT_S)
+            wrote = {} if broken else _wait_for_writes(service, keyed, WRITE_WAIT_S)
             try:
                 after = {o.index: scan_keys(service, o) for o in keyed}
             except InputError as exc:
@@ -389,11 +442,16 @@ def source_of_truth(service: Service) -> Verdict:
     """Each output is declared, claimed by this row alone (dataset name and path), and exists."""
     outs = outputs(service)
     if not outs:
+        if state := datastore_state(service):
+            return Verdict.not_applicable(
+                f"{service.name} keeps its state in a datastore: {state}; file outputs do not apply"
+            )
         if has_own_code(service) or service.kind == "bot":
             return Verdict.failed(
                 f"{service.name} writes data but declares no outputs; declare each dataset "
                 "and its path (the source of truth)",
                 Evidence(service.spec.where, "services.yaml entry"),
+                fix=f"{service.spec.where}: add  outputs: [{{dataset: NAME, path: PATH}}]  for each dataset it writes",
             )
         return Verdict.not_applicable(f"{service.kind} row declares no outputs")
     claims_ds: dict[str, list[str]] = {}
@@ -413,12 +471,14 @@ def source_of_truth(service: Service) -> Verdict:
         others_p = sorted({n for n in claims_path.get(out.path, []) if n != service.name})
         if others_p or claims_path.get(out.path, []).count(service.name) > 1:
             gaps.append(f"path {shown} is claimed by {service.name} and {', '.join(others_p) or 'itself twice'}")
-        exists = out.path.exists()
+        exists = service.artifacts.exists(out.path)
         if not exists:
             gaps.append(f"{out.dataset}: {shown} does not exist")
         evidence.append(Evidence(out.where, f"dataset {out.dataset} -> {shown}" + ("" if exists else " (missing)")))
     if gaps:
-        return Verdict.failed("; ".join(gaps), *evidence)
+        return Verdict.failed(
+            "; ".join(gaps), *evidence, fix=f"{outs[0].where}: give each dataset one owning row and a path that exists"
+        )
     return Verdict.passed(
         f"{len(outs)} output(s) declared, each the single source of its dataset, and present: "
         f"{', '.join(o.dataset for o in outs)}",
@@ -431,17 +491,26 @@ def source_of_truth(service: Service) -> Verdict:
 # --------------------------------------------------------------------------------------------------
 
 
-def _size(path: Path) -> int:
-    if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return path.stat().st_size
+def _size(service: Service, path: Path) -> int:
+    door = service.artifacts
+    if door.is_dir(path):
+        return sum(_stat_size(service, p) for p in door.files_under(path))
+    return _stat_size(service, path)
 
 
-def _files(out: Output) -> list[Path]:
-    if out.path.is_dir():
-        return [p for p in out.path.rglob("*") if p.is_file()]
-    rotated = [p for p in out.path.parent.glob(out.path.name + ".*") if p.is_file()]
-    return [out.path, *rotated] if out.path.exists() else rotated
+def _stat_size(service: Service, path: Path) -> int:
+    try:
+        return path.stat().st_size if service.artifacts.inside(path) else 0
+    except OSError:
+        return 0
+
+
+def _files(service: Service, out: Output) -> list[Path]:
+    door = service.artifacts
+    if door.is_dir(out.path):
+        return door.files_under(out.path)
+    rotated = [p for p in door.glob(out.path.name + ".*", out.path.parent)]
+    return [out.path, *rotated] if door.exists(out.path) else rotated
 
 
 def _record_time(data: Any) -> datetime | None:
@@ -468,7 +537,7 @@ def _oldest(service: Service, out: Output) -> tuple[datetime, str] | None:
         times = []
     if times:
         return min(times), "oldest record's timestamp"
-    files = _files(out)
+    files = _files(service, out)
     if not files:
         return None
     oldest = min(p.stat().st_mtime for p in files)
@@ -486,14 +555,14 @@ def _output_retention_gaps(service: Service, out: Output) -> tuple[list[str], li
             [Evidence(out.where, f"{out.dataset}: no retention")],
         )
     where = service.config.where(("services", service.spec.index, "outputs", out.index, "retention"))
-    if not out.path.exists():
+    if not service.artifacts.exists(out.path):
         return [f"{out.dataset}: {shown} does not exist"], [Evidence(where, "retention")]
     gaps: list[str] = []
     held: list[str] = []
     ret = out.retention
     if "max_size" in ret:
         limit = parse_size(ret["max_size"])
-        size = _size(out.path)
+        size = _size(service, out.path)
         (held if size <= limit else gaps).append(
             f"size {size} B {'<=' if size <= limit else '>'} max_size {ret['max_size']}"
         )
@@ -513,7 +582,7 @@ def _output_retention_gaps(service: Service, out: Output) -> tuple[list[str], li
                     f"{source} is {format_age(age)} old {'<=' if ok else '>'} max_age {ret['max_age']}"
                 )
     if "max_files" in ret:
-        n = len(_files(out))
+        n = len(_files(service, out))
         ok = n <= int(ret["max_files"])
         (held if ok else gaps).append(f"{n} file(s) {'<=' if ok else '>'} max_files {ret['max_files']}")
     detail = "; ".join(held + gaps)
@@ -522,21 +591,36 @@ def _output_retention_gaps(service: Service, out: Output) -> tuple[list[str], li
     return [], [Evidence(where, f"{out.dataset}: {detail}")]
 
 
-def _container_gaps(containers: list[ComposeService]) -> tuple[list[str], list[Evidence]]:
+def _container_gaps(containers: list[ComposeService]) -> tuple[list[str], list[Evidence], list[str]]:
+    """Container logs: capped (json-file with max-size, or a driver that rotates or ships them) or not."""
     gaps: list[str] = []
     evidence: list[Evidence] = []
+    todo: list[str] = []
     for c in containers:
         size = c.logging_options.get("max-size")
-        if size:
+        driver = c.logging_driver or "json-file (Docker's default)"
+        if size and (c.logging_driver or "json-file") in ("json-file", "local"):
             evidence.append(
                 Evidence(c.where("logging", "options", "max-size"), f"container {c.name}: logging max-size {size}")
             )
-        elif c.logging_driver in ("none",):
-            evidence.append(Evidence(c.where("logging", "driver"), f"container {c.name}: logging driver none"))
+        elif c.logging_driver in CAPPED_DRIVERS:
+            evidence.append(
+                Evidence(
+                    c.where("logging", "driver"),
+                    f"container {c.name}: logging driver {c.logging_driver} (rotated or shipped by the driver)",
+                )
+            )
         else:
-            gaps.append(f"container {c.name} sets no logging max-size ({c.where('logging')})")
+            gaps.append(
+                f"container {c.name} logs with {driver} and no max-size, so its log grows without bound "
+                f"({c.where('logging')})"
+            )
             evidence.append(Evidence(c.where("logging"), f"container {c.name}: no logging max-size"))
-    return gaps, evidence
+            if "logging" in c.written:
+                todo.append(f"{c.where('logging')}: under logging set  options: {{max-size: 10m, max-file: '3'}}")
+            else:
+                todo.append(add_key(c, "logging: {driver: json-file, options: {max-size: 10m, max-file: '3'}}"))
+    return gaps, evidence, todo
 
 
 def retention(service: Service) -> Verdict:
@@ -546,23 +630,33 @@ def retention(service: Service) -> Verdict:
         return Verdict.not_applicable(f"{service.kind} row has no outputs and no containers")
     gaps: list[str] = []
     evidence: list[Evidence] = []
+    todo: list[str] = []
     for out in outs:
         g, e = _output_retention_gaps(service, out)
         gaps += g
         evidence += e
+        if g:
+            todo.append(
+                f"{out.where}: "
+                + (
+                    "add  retention: {max_size: 100MB, max_age: 30d}"
+                    if not out.retention
+                    else "rotate or prune the output so it stays within its retention"
+                )
+            )
     try:
         containers = service.compose_services
     except CriterionFailed as exc:
-        return Verdict.failed(exc.reason, *service.evidence, *evidence)
+        return Verdict.failed(exc.reason, *service.evidence, *evidence, fix=f"{service.spec.where}: {exc.reason}")
     except InputError as exc:
-        return Verdict.failed(
-            str(exc), Evidence(exc.path if exc.line is None else f"{exc.path}:{exc.line}", "compose file"), *evidence
-        )
-    g, e = _container_gaps(containers)
+        where = exc.path if exc.line is None else f"{exc.path}:{exc.line}"
+        return Verdict.failed(str(exc), Evidence(where, "compose file"), *evidence, fix=f"{where}: {exc.message}")
+    g, e, t = _container_gaps(containers)
     gaps += g
     evidence += e
+    todo += t
     if gaps:
-        return Verdict.failed(f"retention: {'; '.join(gaps)}", *evidence)
+        return Verdict.failed(f"retention: {'; '.join(gaps)}", *evidence, fix=fixes(todo))
     parts = []
     if outs:
         parts.append(f"{len(outs)} output(s) within their retention")

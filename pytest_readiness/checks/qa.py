@@ -1,6 +1,9 @@
 """QA criteria: unit tests exist, their JUnit result is fresh and green, a replay/integration gate
 passes, and the promotion gate is PASS, strict, fail-closed and run by CI.
 
+Tests are found as their runner would collect them: pytest's ``test_*.py``/``*_test.py`` functions and
+``Test*`` classes, ``unittest.TestCase`` and Django ``TestCase``/``SimpleTestCase`` subclasses, Django
+``tests.py`` modules; ``*.test.js``/``*.spec.ts``, ``*_test.go``, RSpec ``*_spec.rb`` for other code.
 Also home of ``report_gaps``, the one way every criterion here judges a JSON report.
 """
 
@@ -9,52 +12,35 @@ from __future__ import annotations
 import ast
 import re
 import shlex
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ..artifacts import ArtifactError
 from ..config import ReportSpec
 from ..context import ReportReading, Service, lookup
-from ..errors import InputError
 from ..results import Evidence, Verdict
 from ..units import after_evaluation, format_age, parse_timestamp
-from .observability import load_yaml
+from .common import has_own_code, third_party_reason
 
-OWN_CODE_KINDS = frozenset({"service", "worker", "gate"})
 STALE_POLICY_OK = ("fail", "block", "reject", "deny")
-
-
-def has_own_code(service: Service) -> bool:
-    """Kinds that are the team's code, or a row declaring code or lockfiles."""
-    raw = service.spec.raw
-    return service.kind in OWN_CODE_KINDS or bool(raw.get("code")) or bool(raw.get("lockfiles"))
+_PY_TEST_FILE = re.compile(r"^(test_.*|.*_test|tests?)\.py$")
+_OTHER_TEST_FILE = re.compile(
+    r"(\.(test|spec)\.(js|jsx|ts|tsx|mjs|cjs)|_test\.go|_spec\.rb|_test\.rb|Tests?\.(java|kt|cs))$"
+)
+_OTHER_TEST_MARK = re.compile(
+    r"^\s*(it|test|describe)\s*\(|^func Test[A-Z_]|^\s*(it|describe|context)\s+['\"]|@Test\b|\[Fact\]|"
+    r"\[Test\]|def test_",
+    re.M,
+)
+_SKIP_DIRS = frozenset({"node_modules", ".venv", "venv", "site-packages", "vendor", "dist", "build", ".git"})
 
 
 # --------------------------------------------------------------------------------------------------
 # Reports
 # --------------------------------------------------------------------------------------------------
-
-
-def field_line(path: Path, dotted: str) -> int | None:
-    """Best-effort line of a (dotted) field in a JSON file: where its last key first appears."""
-    key = dotted.rsplit(".", 1)[-1]
-    pattern = re.compile(rf'"{re.escape(key)}"\s*:')
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    for no, line in enumerate(text.splitlines(), start=1):
-        if pattern.search(line):
-            return no
-    return None
-
-
-def _at(reading: ReportReading, dotted: str | None) -> str:
-    line = field_line(reading.path, dotted) if dotted else None
-    return f"{reading.shown}:{line}" if line else reading.shown
 
 
 def report_gaps(
@@ -72,12 +58,25 @@ def report_gaps(
             evidence.append(Evidence(spec.where, "report spec"))
         elif not reading.status_ok:
             passing = "/".join(str(p) for p in spec.status_pass)
-            gaps.append(f"{what} {reading.shown} says {spec.status_field}={reading.status!r} (passes: {passing})")
-        evidence.append(Evidence(_at(reading, spec.status_field), f"{spec.status_field}={reading.status!r}"))
+            gaps.append(
+                f"{what} {reading.shown} says {spec.status_field}={str(reading.status)[:40]!r} (passes: {passing})"
+            )
+        evidence.append(Evidence(reading.at(spec.status_field), f"{spec.status_field}={str(reading.status)[:40]!r}"))
     if not reading.fresh:
         gaps.append(f"{what} {reading.shown} is stale: {reading.freshness_text()}")
-    evidence.append(Evidence(_at(reading, spec.timestamp), reading.freshness_text()))
+    evidence.append(Evidence(reading.at(spec.timestamp), reading.freshness_text()))
     return reading, gaps, evidence
+
+
+def report_fix(reading: ReportReading, gaps: list[str], what: str) -> str:
+    """The fix for a report that is missing, failing or stale."""
+    if reading.problem and "does not exist" in reading.problem:
+        return f"{reading.shown}: make the {what} job write this report (and run it on its schedule)"
+    if reading.problem:
+        return f"{reading.shown}: {reading.problem.split(': ', 1)[-1]}"
+    if any("stale" in g for g in gaps):
+        return f"{reading.shown}: run the {what} again and schedule it within its max_age"
+    return f"{reading.at(reading.spec.status_field)}: fix what the {what} reports and rerun it until it passes"
 
 
 def _report_criterion(service: Service, key: str, what: str) -> Verdict:
@@ -86,10 +85,12 @@ def _report_criterion(service: Service, key: str, what: str) -> Verdict:
         return Verdict.failed(
             f"{service.name} declares no {key} report ({what}); declare {key}: {{path, max_age, timestamp, status}}",
             Evidence(service.spec.where, "services.yaml entry"),
+            fix=f"{service.spec.where}: add  {key}: {{path: reports/{service.name}/{key}.json, max_age: 1d, "
+            "timestamp: generated_at, status: {field: status, pass: [pass]}}",
         )
     reading, gaps, evidence = report_gaps(service, spec, what)
     if gaps:
-        return Verdict.failed("; ".join(gaps), *evidence)
+        return Verdict.failed("; ".join(gaps), *evidence, fix=report_fix(reading, gaps, what))
     return Verdict.passed(
         f"{what} {reading.shown} passes ({spec.status_field}={reading.status!r}) and is fresh "
         f"({reading.freshness_text()})",
@@ -109,74 +110,134 @@ class FoundTests:
     first_line: int
 
 
-def _tests_in(path: Path, shown: str) -> FoundTests:
-    try:
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=shown)
-    except SyntaxError as exc:
-        raise InputError(shown, exc.lineno, f"syntax error: {exc.msg}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(shown, None, f"unreadable: {exc}") from None
+def _is_test_case_class(node: ast.ClassDef) -> bool:
+    """``unittest.TestCase``/Django ``TestCase``/``SimpleTestCase``/DRF ``APITestCase`` and friends."""
+    for base in node.bases:
+        name = ast.unparse(base).rsplit(".", 1)[-1]
+        if name.endswith(("TestCase", "TestCaseMixin")) or name in ("TestCase", "IsolatedAsyncioTestCase"):
+            return True
+    return False
+
+
+def python_tests(text: str, shown: str) -> tuple[list[str], int]:
+    """(test names, first line) as pytest (and unittest/Django) would collect them from one module."""
+    tree = ast.parse(text, filename=shown)
     names: list[str] = []
     first = 0
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test"):
             names.append(node.name)
             first = first or node.lineno
-        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+        elif isinstance(node, ast.ClassDef) and (node.name.startswith("Test") or _is_test_case_class(node)):
             for item in node.body:
                 if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name.startswith("test"):
                     names.append(f"{node.name}.{item.name}")
                     first = first or item.lineno
-    return FoundTests(path, tuple(names), first)
+    return names, first
 
 
-def _test_files(folder: Path) -> list[Path]:
-    found = {p for p in folder.rglob("test_*.py")} | {p for p in folder.rglob("*_test.py")}
-    return sorted(p for p in found if p.is_file())
+def _tests_in(service: Service, path: Path) -> FoundTests:
+    shown = service.show(path)
+    text = service.artifacts.text(path).text
+    if path.suffix == ".py":
+        try:
+            names, first = python_tests(text, shown)
+        except SyntaxError as exc:
+            raise ArtifactError(shown, exc.lineno, f"syntax error: {exc.msg}", "malformed") from None
+        except ValueError as exc:
+            raise ArtifactError(shown, None, f"cannot parse: {exc}", "malformed") from None
+        return FoundTests(path, tuple(names), first)
+    marks = list(_OTHER_TEST_MARK.finditer(text))
+    line = text.count("\n", 0, marks[0].start()) + 1 if marks else 0
+    return FoundTests(path, tuple(m.group(0).strip()[:40] for m in marks), line)
+
+
+def test_files(service: Service, folder: Path, *, whole_tree: bool) -> list[Path]:
+    """Files a test runner would collect below ``folder`` (a tests folder, or a whole build context)."""
+    out = []
+    for path in service.artifacts.files_under(folder):
+        rel = path.relative_to(folder).parts
+        if any(part in _SKIP_DIRS for part in rel[:-1]):
+            continue
+        name = path.name
+        in_tests_dir = any(p in ("tests", "test", "__tests__", "spec") for p in rel[:-1])
+        if name.endswith(".py"):
+            if _PY_TEST_FILE.match(name) or (in_tests_dir and not whole_tree and name != "__init__.py"):
+                out.append(path)
+        elif _OTHER_TEST_FILE.search(name) or (in_tests_dir and name.endswith((".js", ".ts", ".rb", ".go"))):
+            out.append(path)
+    return out
+
+
+def _test_folders(service: Service) -> tuple[list[Path], bool, str]:
+    """Where to look for tests: the declared folder, else the code folder, else the build contexts."""
+    rel = service.spec.raw.get("tests")
+    if rel:
+        return [service.path(str(rel))], False, "declared tests folder"
+    code = service.spec.raw.get("code")
+    if code:
+        return [service.path(str(code))], True, "code folder"
+    try:
+        contexts = [c.build_context for c in service.compose_services if c.build_context is not None]
+    except Exception:
+        contexts = []
+    return list(dict.fromkeys(contexts)), True, "build context"
 
 
 def unit_tests(service: Service) -> Verdict:
-    """The row's own code has a tests folder holding real test functions (parsed, not grepped)."""
+    """The row's own code has tests its runner would collect (parsed, not grepped)."""
     if not has_own_code(service):
-        return Verdict.not_applicable(f"{service.kind} row has no code of its own to unit-test")
-    rel = service.spec.raw.get("tests")
-    if not rel:
-        code = service.spec.raw.get("code")
-        default = service.path(f"{code}/tests") if code else None
-        if default is None or not default.is_dir():
+        return Verdict.not_applicable(third_party_reason(service))
+    folders, whole_tree, how = _test_folders(service)
+    if not folders:
+        return Verdict.failed(
+            f"{service.name} declares no tests folder and has no code folder or build context to look in",
+            Evidence(service.spec.where, "services.yaml entry"),
+            fix=f"{service.spec.where}: add  tests: <folder>  and unit tests in it",
+        )
+    files: list[Path] = []
+    for folder in folders:
+        if not service.artifacts.is_dir(folder):
             return Verdict.failed(
-                f"{service.name} declares no tests folder; declare tests: <folder> and add unit tests",
-                Evidence(service.spec.where, "services.yaml entry"),
+                f"tests folder {service.show(folder)} does not exist",
+                Evidence(service.spec.where, "tests"),
+                fix=f"{service.spec.where}: point tests at the folder holding the unit tests "
+                f"(none at {service.show(folder)})",
             )
-        folder = default
-    else:
-        folder = service.path(str(rel))
-    shown = service.show(folder)
-    if not folder.is_dir():
-        return Verdict.failed(f"tests folder {shown} does not exist", Evidence(service.spec.where, "tests"))
-    files = _test_files(folder)
+        files.extend(test_files(service, folder, whole_tree=whole_tree))
+    shown = ", ".join(service.show(f) for f in folders)
     if not files:
-        return Verdict.failed(f"tests folder {shown} holds no test_*.py / *_test.py file", Evidence(shown, "empty"))
+        return Verdict.failed(
+            f"no test files in the {how} {shown} (looked for test_*.py, *_test.py, tests.py, *.test.js, "
+            "*_test.go, *_spec.rb)",
+            Evidence(shown, "no test files"),
+            fix=f"{shown}: add unit tests for the core logic (e.g. tests/test_<module>.py)",
+        )
     found: list[FoundTests] = []
     broken: list[str] = []
     for path in files:
         try:
-            found.append(_tests_in(path, service.show(path)))
-        except InputError as exc:
+            found.append(_tests_in(service, path))
+        except ArtifactError as exc:
             broken.append(str(exc))
     with_tests = [f for f in found if f.names]
     evidence = [Evidence(f"{service.show(f.path)}:{f.first_line}", f"{len(f.names)} test(s)") for f in with_tests]
-    if broken:
+    if broken and not with_tests:
         return Verdict.failed(
-            broken[0], *(Evidence(b.split(": ", 1)[0], "unparsable test file") for b in broken), *evidence
+            broken[0],
+            *(Evidence(b.split(": ", 1)[0], "unparsable test file") for b in broken),
+            *evidence,
+            fix=f"{broken[0].split(': ', 1)[0]}: fix the test file so it parses",
         )
     if not with_tests:
         return Verdict.failed(
-            f"{len(files)} test file(s) in {shown} define no test function (def test_* or class Test*)",
-            *(Evidence(service.show(p), "no tests") for p in files),
+            f"{len(files)} test file(s) in {shown} define no test (def test_*, class Test*, a TestCase subclass)",
+            *(Evidence(service.show(p), "no tests") for p in files[:8]),
+            fix=f"{service.show(files[0])}: write test functions (def test_...) for the core logic",
         )
     count = sum(len(f.names) for f in with_tests)
-    return Verdict.passed(f"{count} test(s) in {len(with_tests)} file(s) under {shown}", *evidence)
+    note = f"; {len(broken)} file(s) did not parse" if broken else ""
+    return Verdict.passed(f"{count} test(s) in {len(with_tests)} file(s) under the {how} {shown}{note}", *evidence[:12])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -184,38 +245,49 @@ def unit_tests(service: Service) -> Verdict:
 # --------------------------------------------------------------------------------------------------
 
 
-def _int_attr(el: ET.Element, name: str) -> int:
+def _int_attr(el: Any, name: str) -> int:
     try:
-        return int(float(el.get(name, "0")))
-    except ValueError:
+        value = float(el.get(name, "0"))
+        return int(value) if value == value and abs(value) < 1e12 else 0
+    except (ValueError, OverflowError):
         return 0
 
 
 def unit_test_results(service: Service) -> Verdict:
     """A JUnit XML for the row's tests exists, ran more than zero tests, none failed, and it is fresh."""
     if not has_own_code(service):
-        return Verdict.not_applicable(f"{service.kind} row has no code of its own to unit-test")
+        return Verdict.not_applicable(third_party_reason(service))
     spec = service.report_spec("junit")
     if spec is None:
         return Verdict.failed(
             f"{service.name} declares no junit report; declare junit: {{path, max_age}} and "
             "write it from the test run (pytest --junitxml)",
             Evidence(service.spec.where, "services.yaml entry"),
+            fix=f"{service.spec.where}: add  junit: {{path: reports/junit/{service.name}.xml, max_age: 7d}}  and run "
+            f"the tests with --junitxml=reports/junit/{service.name}.xml in CI",
         )
     path = service.path(spec.path)
     shown = service.show(path)
     try:
-        root = ET.parse(path).getroot()
-    except FileNotFoundError:
-        return Verdict.failed(f"JUnit report {shown} does not exist", Evidence(spec.where, "junit"))
-    except ET.ParseError as exc:
-        line = exc.position[0] if exc.position else None
-        return Verdict.failed(f"{shown}:{line}: not valid XML: {exc}", Evidence(f"{shown}:{line}", "junit"))
-    except OSError as exc:
-        return Verdict.failed(f"JUnit report {shown} is unreadable: {exc}", Evidence(shown, "junit"))
+        root = service.artifacts.xml(path)
+        mtime = service.artifacts.stat(path).st_mtime
+    except ArtifactError as exc:
+        if exc.missing:
+            return Verdict.failed(
+                f"JUnit report {shown} does not exist",
+                Evidence(spec.where, "junit"),
+                fix=f"{shown}: write it from the test run (pytest --junitxml={spec.path})",
+            )
+        return Verdict.failed(
+            str(exc),
+            Evidence(f"{exc.path}:{exc.line}" if exc.line else exc.path, "junit"),
+            fix=f"{exc.path}: {exc.message}",
+        )
     if root.tag not in ("testsuites", "testsuite"):
         return Verdict.failed(
-            f"{shown}: root element <{root.tag}> is not <testsuites> or <testsuite>", Evidence(shown, "junit")
+            f"{shown}: root element <{root.tag[:40]}> is not <testsuites> or <testsuite>",
+            Evidence(shown, "junit"),
+            fix=f"{shown}: write JUnit XML (pytest --junitxml)",
         )
     suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
     cases = list(root.iter("testcase"))
@@ -231,12 +303,14 @@ def unit_test_results(service: Service) -> Verdict:
                 stamps.append(parse_timestamp(s.get("timestamp")))
             except ValueError:
                 return Verdict.failed(
-                    f"{shown}: testsuite timestamp {s.get('timestamp')!r} is not a timestamp", Evidence(shown, "junit")
+                    f"{shown}: testsuite timestamp {str(s.get('timestamp'))[:40]!r} is not a timestamp",
+                    Evidence(shown, "junit"),
+                    fix=f"{shown}: write an ISO 8601 testsuite timestamp",
                 )
     if stamps:
         when, source = max(stamps), "testsuite timestamp"
     else:
-        when, source = datetime.fromtimestamp(path.stat().st_mtime).astimezone(), "file mtime"
+        when, source = datetime.fromtimestamp(mtime).astimezone(), "file mtime"
     age = service.now - when
     limit = f" (max {format_age(spec.max_age)})" if spec.max_age else ""
     age_text = f"age {format_age(age)}{limit} by {source}"
@@ -245,7 +319,7 @@ def unit_test_results(service: Service) -> Verdict:
     if tests == 0:
         gaps.append("ran 0 tests")
     if failures or errors:
-        names = [c.get("name", "?") for c in (failed_cases + error_cases)[:3]]
+        names = [str(c.get("name", "?"))[:60] for c in (failed_cases + error_cases)[:3]]
         gaps.append(f"{failures} failure(s), {errors} error(s)" + (f" (e.g. {', '.join(names)})" if names else ""))
     if after_evaluation(when, service.now):
         gaps.append(f"{source} {when.isoformat()} is after the evaluation time; it cannot prove freshness")
@@ -253,7 +327,11 @@ def unit_test_results(service: Service) -> Verdict:
         gaps.append(f"stale: {age_text}")
     evidence = [Evidence(shown, detail)]
     if gaps:
-        return Verdict.failed(f"JUnit report {shown}: {'; '.join(gaps)}", *evidence)
+        return Verdict.failed(
+            f"JUnit report {shown}: {'; '.join(gaps)}",
+            *evidence,
+            fix=f"{shown}: rerun the unit tests green in CI (pytest --junitxml) within {limit or 'its max_age'}",
+        )
     return Verdict.passed(f"JUnit report {shown}: {detail}", *evidence)
 
 
@@ -264,8 +342,8 @@ def unit_test_results(service: Service) -> Verdict:
 
 def integration_gate(service: Service) -> Verdict:
     """A replay/regression (integration) report for the row exists, passes and is fresh."""
-    if service.kind not in OWN_CODE_KINDS and not has_own_code(service):
-        return Verdict.not_applicable(f"{service.kind} row without code of its own has no integration gate")
+    if not has_own_code(service):
+        return Verdict.not_applicable(third_party_reason(service))
     return _report_criterion(service, "integration_gate", "integration gate report")
 
 
@@ -360,8 +438,8 @@ def _ci_gaps(service: Service, targets: list[str]) -> tuple[list[str], list[Evid
         path = service.path(rel)
         shown = service.show(path)
         try:
-            doc = load_yaml(path, shown)
-        except InputError as exc:
+            doc = service.artifacts.yaml(path)
+        except ArtifactError as exc:
             problems.append(str(exc))
             evidence.append(Evidence(shown, "CI workflow"))
             continue
@@ -393,6 +471,8 @@ def promotion_gate(service: Service) -> Verdict:
             f"{service.name} declares no promotion_gate report; declare promotion_gate: {{path, "
             "status, strict_field, stale_inputs_field}}",
             Evidence(service.spec.where, "services.yaml entry"),
+            fix=f"{service.spec.where}: add  promotion_gate: {{path: reports/promotion_gates/latest.json, max_age: 1d, "
+            "status: {field: status, pass: [PASS]}, strict_field: strict, stale_inputs_field: stale_inputs}",
         )
     reading, gaps, evidence = report_gaps(service, spec, "gate report")
     if reading.usable:
@@ -410,7 +490,7 @@ def promotion_gate(service: Service) -> Verdict:
             else:
                 if value is not True:
                     gaps.append(f"gate ran non-strict ({strict_field}={value!r})")
-            evidence.append(Evidence(_at(reading, str(strict_field)), f"{strict_field}={value!r}"))
+            evidence.append(Evidence(reading.at(str(strict_field)), f"{strict_field}={value!r}"))
         if stale_field:
             try:
                 policy: Any = lookup(reading.data, str(stale_field))
@@ -420,14 +500,18 @@ def promotion_gate(service: Service) -> Verdict:
             else:
                 if not (isinstance(policy, str) and policy.strip().lower().startswith(STALE_POLICY_OK)):
                     gaps.append(f"stale inputs only {policy!r} ({stale_field}), not fail/block")
-            evidence.append(Evidence(_at(reading, str(stale_field)), f"{stale_field}={policy!r}"))
+            evidence.append(Evidence(reading.at(str(stale_field)), f"{stale_field}={policy!r}"))
     targets = [str(service.spec.raw["code"]).strip("/")] if service.spec.raw.get("code") else []
     targets.append(spec.path)
     ci_gaps, ci_evidence = _ci_gaps(service, targets)
     gaps += ci_gaps
     evidence += ci_evidence
     if gaps:
-        return Verdict.failed(f"promotion gate: {'; '.join(gaps)}", *evidence)
+        return Verdict.failed(
+            f"promotion gate: {'; '.join(gaps)}",
+            *evidence,
+            fix=f"{reading.shown}: {gaps[0]}; make the gate run strict in CI and fail on stale inputs",
+        )
     return Verdict.passed(
         f"promotion gate {reading.shown} is {reading.status!r}, fresh, strict, fails closed on "
         "stale inputs, and CI runs it strict",

@@ -1,29 +1,26 @@
 """Runtime reliability criteria: healthchecks, restart policy, bounded startup, backoff/retry, limits.
 
-The static parts read the compose file (and the containers' Dockerfiles for HEALTHCHECK); the live parts
-(container health, applied limits) ask Docker about the stack's running containers and are combined with
-the static verdict by ``pytest_readiness.live.combine`` (``static only`` when they cannot be observed).
-The L3 criteria observe the running stack only: a start-to-healthy restart drill (``--readiness-drills``,
-``pytest_readiness.live.drills``) and the containers' memory use, OOM kills and restart counts.
+The static parts read Compose's resolved model (and the judged Dockerfile stage for HEALTHCHECK); what a
+healthcheck proves is decided by ``pytest_readiness.healthcheck`` (the shell's own exit rules, scripts
+read from the build context). The live parts (container health, applied limits) ask Docker and are
+combined with the static verdict by ``pytest_readiness.live.combine`` (``static only`` when unobserved).
+The L3 criteria observe the running stack only: a start-to-healthy restart drill (``--readiness-drills``)
+and the containers' memory use, OOM kills and restart counts.
 """
 
 from __future__ import annotations
 
-import ast
-import json
 import re
 import shlex
-import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from pytest_readiness.compose import ComposeService, parse_duration
-from pytest_readiness.context import Service
-from pytest_readiness.errors import InputError
-from pytest_readiness.healthcheck import HealthcheckKind, classify_healthcheck
-from pytest_readiness.live import (
+from ..compose import ComposeService, parse_duration
+from ..context import Service
+from ..dockerfile import Dockerfile, exec_form
+from ..errors import InputError
+from ..healthcheck import Classification, HealthcheckKind, ScriptLocator, classify_healthcheck
+from ..live import (
     DrillLockTimeout,
     DrillResult,
     LivePart,
@@ -34,20 +31,20 @@ from pytest_readiness.live import (
     row_containers,
     with_live,
 )
-from pytest_readiness.live.drills import DEFAULT_INTERVAL_S, DEFAULT_RETRIES, DEFAULT_START_PERIOD_S
-from pytest_readiness.results import Evidence, Outcome, Scope, Verdict
-from pytest_readiness.yamlmarks import load_marked
-
-from .build import (
-    Dockerfile,
+from ..live.drills import DEFAULT_INTERVAL_S, DEFAULT_RETRIES, DEFAULT_START_PERIOD_S
+from ..results import Evidence, Outcome, Scope, Verdict
+from .common import (
+    add_key,
     containers_of,
-    exec_form,
+    dockerfile_of,
+    fixes,
     has_own_code,
     input_failure,
+    is_job,
     join_reasons,
     limited,
-    read_dockerfile,
 )
+from .retry import code_retry_evidence, config_retry_settings, env_dependencies, env_retry_settings
 
 GOOD_RESTART = frozenset({"always", "unless-stopped", "on-failure"})
 GOOD_DEPLOY_RESTART = frozenset({"any", "on-failure"})
@@ -55,6 +52,16 @@ HEALTHY_CONDITIONS = frozenset({"service_healthy", "service_completed_successful
 MAX_START_PERIOD = 300.0
 MAX_INTERVAL = 60.0
 RETRIES_RANGE = (1, 10)
+HEALTHCHECK_FIX = (
+    'healthcheck: {test: ["CMD", "curl", "-fsS", "http://127.0.0.1:PORT/healthz"], interval: 10s, timeout: 3s, '
+    "retries: 3, start_period: 30s}"
+)
+
+
+def _job_na(service: Service, what: str) -> Verdict | None:
+    if is_job(service):
+        return Verdict.not_applicable(f"{service.name} is a one-shot job: it exits when done, so {what} does not apply")
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -88,7 +95,7 @@ _HC_OPTION = re.compile(r"--(interval|timeout|start-period|start-interval|retrie
 
 
 def dockerfile_healthcheck(dockerfile: Dockerfile) -> EffectiveHealthcheck | None:
-    """The final stage's HEALTHCHECK instruction (``NONE`` gives a disabled one); InputError if malformed."""
+    """The judged stage's HEALTHCHECK instruction (``NONE`` gives a disabled one); InputError if malformed."""
     ins = dockerfile.last("HEALTHCHECK")
     if ins is None:
         return None
@@ -129,7 +136,7 @@ def effective_healthcheck(service: Service, container: ComposeService) -> Effect
     hc = container.healthcheck
     image_hc: EffectiveHealthcheck | None = None
     if hc is None or not hc.test:
-        dockerfile = read_dockerfile(service, container)
+        dockerfile = dockerfile_of(service, container)
         image_hc = dockerfile_healthcheck(dockerfile) if dockerfile else None
     if hc is None:
         return image_hc
@@ -169,42 +176,6 @@ def _gather(service: Service) -> tuple[list[tuple[ComposeService, EffectiveHealt
     return out, None
 
 
-# ---------------------------------------------------------------------------------------------------
-# runtime.healthcheck / runtime.healthcheck-liveness / runtime.startup-bounded
-# ---------------------------------------------------------------------------------------------------
-
-
-def healthcheck(service: Service) -> Verdict:
-    """runtime.healthcheck: every container has a healthcheck (compose or Dockerfile) that is not disabled."""
-    gathered, verdict = _gather(service)
-    if verdict is not None:
-        return verdict
-    bad: list[Evidence] = []
-    good: list[Evidence] = []
-    reasons: list[str] = []
-    for container, hc in gathered:
-        if hc is None:
-            reasons.append(f"'{container.name}' has no healthcheck at {container.where()}")
-            bad.append(
-                Evidence(
-                    container.where(),
-                    f"{container.name}: no healthcheck in compose"
-                    + (" or its Dockerfile" if container.dockerfile else ""),
-                )
-            )
-        elif hc.disabled:
-            reasons.append(f"'{container.name}' healthcheck is disabled at {hc.where}")
-            bad.append(Evidence(hc.where, f"{container.name}: healthcheck disabled"))
-        elif not hc.test:
-            reasons.append(f"'{container.name}' healthcheck sets options but no test at {hc.where}")
-            bad.append(Evidence(hc.where, f"{container.name}: healthcheck without test (image's test not visible)"))
-        else:
-            good.append(Evidence(hc.where, f"{container.name}: {hc.command_text}"))
-    if reasons:
-        return Verdict.failed(join_reasons(reasons) + "; add healthcheck: test: [...] probing the service itself", *bad)
-    return Verdict.passed(f"{len(good)} container(s) have a healthcheck", *good)
-
-
 def _own_ports(container: ComposeService) -> list[str]:
     ports: list[str] = []
     for spec in (
@@ -218,10 +189,90 @@ def _own_ports(container: ComposeService) -> list[str]:
     return sorted(set(ports), key=int)
 
 
+def classify(service: Service, container: ComposeService, hc: EffectiveHealthcheck) -> Classification:
+    """What this container's healthcheck proves, with its environment, names, ports and scripts."""
+    project = service.stack.compose
+    others = set(project.services) if project else set()
+    try:
+        dockerfile = dockerfile_of(service, container)
+    except InputError:
+        dockerfile = None
+    mounts = tuple((m.source, m.target, m.where) for m in container.volumes if m.type == "bind")
+    scripts = ScriptLocator(service.artifacts, dockerfile, mounts, third_party=not container.builds)
+    aliases = [n for n in (container.hostname, container.container_name) if n]
+    return classify_healthcheck(
+        hc.test,
+        service=container.name,
+        dependencies=sorted({*container.depends_on, *others} - {container.name}),
+        own_ports=_own_ports(container),
+        aliases=aliases,
+        environment=container.environment,
+        scripts=scripts,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# runtime.healthcheck / runtime.healthcheck-liveness / runtime.startup-bounded
+# ---------------------------------------------------------------------------------------------------
+
+
+def healthcheck(service: Service) -> Verdict:
+    """runtime.healthcheck: every container has a healthcheck (compose or Dockerfile) that is enabled and can
+    fail; one that exits 0 whatever happens (``true``, ``|| true``, ``; exit 0``) is no healthcheck at all."""
+    job = _job_na(service, "a healthcheck")
+    if job:
+        return job
+    gathered, verdict = _gather(service)
+    if verdict is not None:
+        return verdict
+    bad: list[Evidence] = []
+    good: list[Evidence] = []
+    reasons: list[str] = []
+    todo: list[str] = []
+    for container, hc in gathered:
+        if hc is None:
+            reasons.append(f"'{container.name}' has no healthcheck at {container.where()}")
+            seen = " or its Dockerfile" if container.dockerfile else ""
+            unseen = "; an image's own HEALTHCHECK cannot be seen offline" if not container.builds else ""
+            bad.append(Evidence(container.where(), f"{container.name}: no healthcheck in compose{seen}{unseen}"))
+            todo.append(add_key(container, HEALTHCHECK_FIX))
+            continue
+        if hc.disabled:
+            reasons.append(f"'{container.name}' healthcheck is disabled at {hc.where}")
+            bad.append(Evidence(hc.where, f"{container.name}: healthcheck disabled"))
+            todo.append(f"{hc.where}: replace the disabled healthcheck with  {HEALTHCHECK_FIX}")
+            continue
+        if not hc.test:
+            reasons.append(f"'{container.name}' healthcheck sets options but no test at {hc.where}")
+            bad.append(Evidence(hc.where, f"{container.name}: healthcheck without test (image's test not visible)"))
+            todo.append(f"{hc.where}: add a test: under healthcheck (the image's own cannot be seen)")
+            continue
+        result = classify(service, container, hc)
+        if result.kind is HealthcheckKind.CANNOT_FAIL:
+            reasons.append(f"'{container.name}' healthcheck cannot fail at {hc.where}: {result.reason}")
+            bad.append(Evidence(hc.where, f"{container.name}: {hc.command_text}: cannot fail"))
+            todo.append(
+                f"{hc.where}: make the test fail when the service does (drop `|| true` / `exit 0`; e.g. "
+                'test: ["CMD", "curl", "-fsS", "http://127.0.0.1:PORT/healthz"])'
+            )
+            continue
+        good.append(Evidence(hc.where, f"{container.name}: {hc.command_text}"))
+    if reasons:
+        return Verdict.failed(
+            join_reasons(reasons) + "; add a healthcheck that probes the service itself and fails when it is down",
+            *bad,
+            fix=fixes(todo),
+        )
+    return Verdict.passed(f"{len(good)} container(s) have a healthcheck that can fail", *good)
+
+
 def healthcheck_liveness(service: Service) -> Verdict:
-    """runtime.healthcheck-liveness: each healthcheck probes the service's own process or port; one that only
-    pings a dependency or checks a file's age stays green while the process is wedged. Live: every container
-    of the row runs and its health is ``healthy``."""
+    """runtime.healthcheck-liveness: each healthcheck's own probe decides its status: one that only pings a
+    dependency, checks a file's age, proves a process exists or cannot fail stays green while the service is
+    wedged. Live: every container of the row runs and its health is ``healthy``."""
+    job = _job_na(service, "liveness")
+    if job:
+        return job
     return with_live(_static_healthcheck_liveness(service), lambda: live_health(service))
 
 
@@ -256,41 +307,46 @@ def _static_healthcheck_liveness(service: Service) -> Verdict:
     gathered, verdict = _gather(service)
     if verdict is not None:
         return verdict
-    project = service.stack.compose
-    others = set(project.services) if project else set()
     bad: list[Evidence] = []
     good: list[Evidence] = []
     reasons: list[str] = []
+    unseen: list[str] = []
+    todo: list[str] = []
     for container, hc in gathered:
         if hc is None or hc.disabled or not hc.test:
             state = "disabled" if hc is not None and hc.disabled else "missing"
             where = hc.where if hc is not None else container.where()
             reasons.append(f"'{container.name}' healthcheck is {state} at {where}")
             bad.append(Evidence(where, f"{container.name}: healthcheck {state}"))
+            todo.append(add_key(container, HEALTHCHECK_FIX) if hc is None else f"{where}: set  {HEALTHCHECK_FIX}")
             continue
-        aliases = [n for n in (container.hostname, container.container_name) if n]
-        result = classify_healthcheck(
-            hc.test,
-            service=container.name,
-            dependencies=sorted({*container.depends_on, *others} - {container.name}),
-            own_ports=_own_ports(container),
-            aliases=aliases,
-        )
+        result = classify(service, container, hc)
         detail = f"{container.name}: {result.kind.value}: {result.reason}"
         if result.kind is HealthcheckKind.LIVENESS:
             good.append(Evidence(hc.where, detail))
             continue
+        if result.kind is HealthcheckKind.NOT_OBSERVED:
+            unseen.append(f"healthcheck of '{container.name}' ({hc.command_text}) at {hc.where}: {result.reason}")
+            bad.append(Evidence(hc.where, detail))
+            continue
         bad.append(Evidence(hc.where, detail))
         reasons.append(
-            f"healthcheck of '{container.name}' is {result.kind.value} ({hc.command_text}) at "
+            f"healthcheck of '{container.name}' is {result.kind.value} ({hc.command_text[:100]}) at "
             f"{hc.where}: {result.reason}"
+        )
+        todo.append(
+            f"{hc.where}: probe {container.name}'s own process or port instead, e.g. "
+            'test: ["CMD", "curl", "-fsS", "http://127.0.0.1:PORT/healthz"]'
         )
     if reasons:
         return Verdict.failed(
             join_reasons(reasons, 2) + "; probe the service's own process or port instead",
             *bad,
             scope=Scope.STATIC_ONLY,
+            fix=fixes(todo),
         )
+    if unseen:
+        return Verdict.not_observed(join_reasons(unseen, 2), *bad, *good, scope=Scope.STATIC_ONLY)
     return Verdict.passed(f"{len(good)} healthcheck(s) probe their own process", *good, scope=Scope.STATIC_ONLY)
 
 
@@ -301,15 +357,20 @@ def _fmt(seconds: float) -> str:
 def startup_bounded(service: Service) -> Verdict:
     """runtime.startup-bounded: interval, retries and start_period set and within bounds, so a container that
     never comes up is declared unhealthy within minutes."""
+    job = _job_na(service, "a startup bound")
+    if job:
+        return job
     gathered, verdict = _gather(service)
     if verdict is not None:
         return verdict
     bad: list[Evidence] = []
     good: list[Evidence] = []
+    todo: list[str] = []
     for container, hc in gathered:
         if hc is None or hc.disabled:
             where = hc.where if hc else container.where()
             bad.append(Evidence(where, f"{container.name}: no enabled healthcheck, so startup is unbounded"))
+            todo.append(add_key(container, HEALTHCHECK_FIX))
             continue
         problems = []
         if hc.start_period is None:
@@ -326,6 +387,7 @@ def startup_bounded(service: Service) -> Verdict:
             problems.append(f"retries {hc.retries} not in {RETRIES_RANGE[0]}..{RETRIES_RANGE[1]}")
         if problems:
             bad.append(Evidence(hc.where, f"{container.name}: {', '.join(problems)}"))
+            todo.append(f"{hc.where}: under healthcheck set  interval: 10s, retries: 3, start_period: 30s")
         else:
             assert hc.start_period is not None
             assert hc.interval is not None
@@ -343,6 +405,7 @@ def startup_bounded(service: Service) -> Verdict:
             join_reasons([f"{e.detail} at {e.location}" for e in bad], 2)
             + "; set healthcheck start_period (<= 5m), interval (<= 1m) and retries (1-10)",
             *bad,
+            fix=fixes(todo),
         )
     return Verdict.passed(f"startup bounded for {len(good)} container(s)", *good)
 
@@ -354,11 +417,15 @@ def startup_bounded(service: Service) -> Verdict:
 
 def restart_policy(service: Service) -> Verdict:
     """runtime.restart-policy: long-running containers restart on their own (always/unless-stopped/on-failure)."""
+    job = _job_na(service, "a restart policy that keeps it running")
+    if job:
+        return job
     containers, verdict = containers_of(service)
     if verdict is not None:
         return verdict
     bad: list[Evidence] = []
     good: list[Evidence] = []
+    todo: list[str] = []
     for container in containers:
         restart = (container.restart or "").strip().lower()
         deploy = (container.restart_policy or "").strip().lower()
@@ -379,13 +446,16 @@ def restart_policy(service: Service) -> Verdict:
                     container.where(*key), f"{container.name}: {shown} never restarts a crashed long-running container"
                 )
             )
+            todo.append(f"{container.where(*key)}: set  restart: unless-stopped")
         else:
             bad.append(Evidence(container.where(), f"{container.name}: no restart policy (defaults to no)"))
+            todo.append(add_key(container, "restart: unless-stopped"))
     if bad:
         return Verdict.failed(
             join_reasons([f"{e.detail} ({e.location})" for e in bad], 2)
             + "; set restart: unless-stopped (or on-failure)",
             *bad,
+            fix=fixes(todo),
         )
     return Verdict.passed(f"{len(good)} container(s) restart on failure", *good)
 
@@ -438,23 +508,26 @@ def _static_resource_limits(service: Service) -> Verdict:
         return verdict
     bad: list[Evidence] = []
     good: list[Evidence] = []
+    todo: list[str] = []
     for container in containers:
         missing = [
             what for what, value in (("memory", container.memory_limit), ("cpus", container.cpu_limit)) if value is None
         ]
+        limits_at = container.where("deploy", "resources", "limits") if "deploy" in container.written else None
         if missing:
-            bad.append(
-                Evidence(
-                    container.where("deploy") if "deploy" in container.raw else container.where(),
-                    f"{container.name}: no {' and no '.join(missing)} limit",
-                )
-            )
+            where = limits_at or container.where()
+            bad.append(Evidence(where, f"{container.name}: no {' and no '.join(missing)} limit"))
+            wanted = ", ".join(f"{m}: {'512M' if m == 'memory' else '0.5'}" for m in missing)
+            if limits_at:
+                todo.append(f"{limits_at}: under deploy.resources.limits add  {wanted}")
+            else:
+                todo.append(add_key(container, f"deploy: {{resources: {{limits: {{{wanted}}}}}}}"))
         else:
             assert container.memory_limit is not None
-            key = ("deploy", "resources", "limits") if "deploy" in container.raw else ("mem_limit",)
+            where = limits_at or container.where("mem_limit")
             good.append(
                 Evidence(
-                    container.where(*key),
+                    where,
                     f"{container.name}: memory {_human_bytes(container.memory_limit)}, cpus {container.cpu_limit:g}",
                 )
             )
@@ -464,6 +537,7 @@ def _static_resource_limits(service: Service) -> Verdict:
             + "; set deploy.resources.limits.memory and .cpus (or mem_limit/cpus)",
             *bad,
             scope=Scope.STATIC_ONLY,
+            fix=fixes(todo),
         )
     return Verdict.passed(f"memory and CPU limits on {len(good)} container(s)", *good, scope=Scope.STATIC_ONLY)
 
@@ -472,242 +546,106 @@ def _static_resource_limits(service: Service) -> Verdict:
 # runtime.backoff-retry
 # ---------------------------------------------------------------------------------------------------
 
-_RETRY_WORD = re.compile(r"retr(y|ies)|backoff|back_off|reconnect", re.IGNORECASE)
-_NUMERIC = re.compile(r"^\s*\d+(\.\d+)?\s*(ms|s|m|h|sec|secs|seconds)?\s*$", re.IGNORECASE)
-_RETRY_CALLS = frozenset(
-    {
-        "retry",
-        "retrying",
-        "asyncretrying",
-        "on_exception",
-        "on_predicate",
-        "retry_call",
-        "exponentialbackoff",
-        "constantbackoff",
-        "decorrelatedjitter",
-        "equaljitterbackoff",
-        "fulljitterbackoff",
-        "wait_exponential",
-        "wait_random_exponential",
-        "stop_after_attempt",
-    }
-)
-_SLEEP_CALLS = frozenset({"sleep", "wait"})
-
-
-def _is_setting(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int | float):
-        return True
-    return isinstance(value, str) and bool(_NUMERIC.match(value))
-
-
-def _walk_settings(data: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], Any]]:
-    if isinstance(data, dict):
-        for key, value in data.items():
-            yield from _walk_settings(value, (*path, str(key)))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _walk_settings(value, (*path, str(index)))
-    else:
-        yield path, data
-
-
-def config_retry_settings(service: Service, rel: str) -> list[Evidence]:
-    """Numeric retry/backoff/reconnect settings in a config file (YAML, JSON, TOML, or key=value lines).
-
-    Raises InputError for a declared file that is missing or unparsable.
-    """
-    path = service.path(rel)
-    shown = service.show(path)
-    if not path.is_file():
-        raise InputError(shown, None, "declared config file does not exist")
-    found: list[Evidence] = []
-    suffix = path.suffix.lower()
-    if suffix in (".yml", ".yaml"):
-        doc = load_marked(path, display=shown)
-        for keys, value in _walk_settings(doc.data, ()):
-            if any(_RETRY_WORD.search(k) for k in keys) and _is_setting(value):
-                line = doc.line_of(tuple(int(k) if k.isdigit() else k for k in keys))
-                found.append(Evidence(f"{shown}:{line}", f"{'.'.join(keys)}: {value}"))
-        return found
-    text = path.read_text(encoding="utf-8", errors="replace")
-    if suffix in (".json", ".toml"):
-        try:
-            data = json.loads(text) if suffix == ".json" else tomllib.loads(text)
-        except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise InputError(shown, getattr(exc, "lineno", None), f"cannot parse: {exc}") from None
-        for keys, value in _walk_settings(data, ()):
-            if any(_RETRY_WORD.search(k) for k in keys) and _is_setting(value):
-                match = re.search(re.escape(keys[-1]), text)
-                line = text.count("\n", 0, match.start()) + 1 if match else 1
-                found.append(Evidence(f"{shown}:{line}", f"{'.'.join(keys)}: {value}"))
-        return found
-    for number, line_text in enumerate(text.splitlines(), start=1):
-        match = re.match(r"^\s*([A-Za-z0-9_.-]+)\s*[=:\s]\s*([^#;]+)", line_text)
-        if match and _RETRY_WORD.search(match.group(1)) and _is_setting(match.group(2)):
-            found.append(Evidence(f"{shown}:{number}", f"{match.group(1)} = {match.group(2).strip()}"))
-    return found
-
-
-def _call_name(node: ast.expr) -> str:
-    if isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return ""
-
-
-class _RetryFinder(ast.NodeVisitor):
-    """Retry/backoff in Python code: tenacity/backoff decorators and calls, a sleep in an except inside a
-    loop, and functions or variables named *retry*/*backoff*."""
-
-    def __init__(self) -> None:
-        self.found: list[tuple[int, str]] = []
-        self.loops = 0
-        self.handlers = 0
-
-    def _named(self, name: str, line: int, what: str) -> None:
-        if _RETRY_WORD.search(name):
-            self.found.append((line, f"{what} {name}"))
-
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        self._named(node.name, node.lineno, "function")
-        for deco in node.decorator_list:
-            name = _call_name(deco)
-            if name.lower() in _RETRY_CALLS:
-                self.found.append((deco.lineno, f"@{ast.unparse(deco)[:60]} on {node.name}"))
-        saved = self.loops, self.handlers
-        self.loops = self.handlers = 0
-        self.generic_visit(node)
-        self.loops, self.handlers = saved
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_Call(self, node: ast.Call) -> None:
-        name = _call_name(node)
-        if name.lower() in _RETRY_CALLS:
-            self.found.append((node.lineno, f"call {ast.unparse(node.func)[:60]}(...)"))
-        elif name in _SLEEP_CALLS and self.loops and self.handlers:
-            self.found.append((node.lineno, f"{ast.unparse(node)[:60]} in an except block inside a loop"))
-        for kw in node.keywords:
-            if kw.arg and _RETRY_WORD.search(kw.arg):
-                self.found.append((node.lineno, f"keyword {kw.arg}= in {name}(...)"))
-        self.generic_visit(node)
-
-    def _loop(self, node: ast.For | ast.While | ast.AsyncFor) -> None:
-        self.loops += 1
-        self.generic_visit(node)
-        self.loops -= 1
-
-    visit_For = visit_While = visit_AsyncFor = _loop
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        self.handlers += 1
-        self.generic_visit(node)
-        self.handlers -= 1
-
-    def visit_Assign(self, node: ast.Assign | ast.AnnAssign) -> None:
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        for target in targets:
-            if isinstance(target, ast.Name):
-                self._named(target.id, node.lineno, "variable")
-            elif isinstance(target, ast.Attribute):
-                self._named(target.attr, node.lineno, "attribute")
-        self.generic_visit(node)
-
-    visit_AnnAssign = visit_Assign
-
-
-def code_retry_evidence(service: Service, code_dir: Path) -> tuple[list[Evidence], list[Evidence]]:
-    """(retry/backoff findings, unparsable files) in the row's Python code, tests excluded."""
-    tests = service.path(str(service.spec.raw["tests"])).resolve() if service.spec.raw.get("tests") else None
-    files = [code_dir] if code_dir.is_file() else sorted(code_dir.rglob("*.py"))
-    found: list[Evidence] = []
-    broken: list[Evidence] = []
-    for file in files:
-        resolved = file.resolve()
-        if tests is not None and (resolved == tests or tests in resolved.parents):
-            continue
-        rel_parts = file.relative_to(code_dir).parts if file != code_dir else (file.name,)
-        if file.name.startswith("test_") or "tests" in rel_parts[:-1]:
-            continue
-        shown = service.show(file)
-        try:
-            tree = ast.parse(file.read_text(encoding="utf-8"), filename=str(file))
-        except (SyntaxError, UnicodeDecodeError, OSError) as exc:
-            line = getattr(exc, "lineno", None) or 1
-            broken.append(Evidence(f"{shown}:{line}", f"cannot parse Python: {exc}"))
-            continue
-        finder = _RetryFinder()
-        finder.visit(tree)
-        found.extend(Evidence(f"{shown}:{line}", what) for line, what in sorted(set(finder.found)))
-    return found, broken
-
 
 def backoff_retry(service: Service) -> Verdict:
-    """runtime.backoff-retry: start order waits for healthy dependencies, and the row's config or code
-    retries with backoff when a dependency goes away later."""
+    """runtime.backoff-retry: start order waits for healthy dependencies, and the row's own code retries with
+    backoff when a dependency goes away later (environment, env_file, config or code; a task queue's job
+    retry does not count). A third-party image or a job is judged on its start order only."""
     if service.kind == "gate":
         return Verdict.not_applicable("gate row is a job, retried by CI, not a long-running client")
     containers, verdict = containers_of(service)
     if verdict is not None and verdict.outcome is not Outcome.NOT_APPLICABLE:
         return verdict
+    project = service.stack.compose
+    names = set(project.services) if project else set()
     deps = [(c, name, cond) for c in containers for name, cond in c.depends_on.items()]
+    env_deps = {c.name: env_dependencies(c, names) for c in containers}
     own_code = has_own_code(service)
-    if not deps and not own_code:
-        return Verdict.not_applicable(f"{service.name} has no dependencies (no depends_on) and no own code")
+    needs_retry = own_code and not is_job(service) and bool(deps or any(env_deps.values()))
+    if not deps and not needs_retry:
+        what = "no depends_on" + ("" if own_code else " and no code of its own")
+        return Verdict.not_applicable(f"{service.name} has {what}: nothing to wait for or reconnect to")
     bad: list[Evidence] = []
     good: list[Evidence] = []
     reasons: list[str] = []
+    todo: list[str] = []
     for container, name, cond in deps:
         where = container.where("depends_on", name)
-        if isinstance(container.raw.get("depends_on"), list):
+        if container.depends_on_written_as_list:
             reasons.append(f"'{container.name}' depends_on is a list (waits for start, not health)")
             bad.append(
                 Evidence(where, f"{container.name} -> {name}: list form; use {name}: {{condition: service_healthy}}")
             )
+            todo.append(f"{container.where('depends_on')}: write depends_on as  {name}: {{condition: service_healthy}}")
         elif cond not in HEALTHY_CONDITIONS:
             reasons.append(f"'{container.name}' depends_on {name} with condition {cond}")
             bad.append(Evidence(where, f"{container.name} -> {name}: condition {cond}, not service_healthy"))
+            todo.append(f"{where}: set  condition: service_healthy")
         else:
             good.append(Evidence(where, f"{container.name} waits for {name} ({cond})"))
     settings: list[Evidence] = []
-    for rel in service.spec.paths("config"):
-        try:
-            settings.extend(config_retry_settings(service, rel))
-        except InputError as exc:
-            return input_failure(exc)
-    code = service.spec.raw.get("code")
-    if code:
-        code_dir = service.path(str(code))
-        if not code_dir.exists():
-            return Verdict.failed(
-                f"declared code {service.show(code_dir)} does not exist",
-                Evidence(service.show(code_dir), "code in services.yaml"),
+    task_retries: list[Evidence] = []
+    if needs_retry:
+        for container in containers:
+            settings.extend(env_retry_settings(container))
+        for rel in service.spec.paths("config"):
+            try:
+                settings.extend(config_retry_settings(service, rel))
+            except InputError as exc:
+                return input_failure(exc)
+        code_dirs = []
+        if service.spec.raw.get("code"):
+            code_dirs.append(service.path(str(service.spec.raw["code"])))
+        else:
+            code_dirs.extend(c.build_context for c in containers if c.build_context is not None)
+        tests = service.path(str(service.spec.raw["tests"])) if service.spec.raw.get("tests") else None
+        for code_dir in dict.fromkeys(code_dirs):
+            if not service.artifacts.exists(code_dir):
+                return Verdict.failed(
+                    f"declared code {service.show(code_dir)} does not exist",
+                    Evidence(service.show(code_dir), "code in services.yaml"),
+                    fix=f"{service.spec.where}: point code at the service's source folder",
+                )
+            found, task, broken = code_retry_evidence(service, code_dir, tests)
+            if broken and not found:
+                return Verdict.failed(
+                    f"{broken[0].location}: {broken[0].detail}",
+                    *broken,
+                    fix=f"{broken[0].location}: fix the syntax error",
+                )
+            settings.extend(found)
+            task_retries.extend(task)
+        if not settings:
+            looked = [*service.spec.paths("config"), *(service.show(d) for d in dict.fromkeys(code_dirs))]
+            where = ", ".join(looked) or "no config/code"
+            targets = sorted({n for _, n, _ in deps} | {d for ds in env_deps.values() for d in ds})
+            note = (
+                f" (only task-queue job retry: {task_retries[0].detail} at {task_retries[0].location})"
+                if task_retries
+                else ""
             )
-        found, broken = code_retry_evidence(service, code_dir)
-        if broken:
-            return Verdict.failed(f"{broken[0].location}: {broken[0].detail}", *broken)
-        settings.extend(found)
-    if not settings:
-        where = ", ".join([*service.spec.paths("config"), *([str(code)] if code else [])]) or "no config/code declared"
-        reasons.append(f"no retry/backoff setting found in {where}")
-        bad.append(Evidence(service.spec.where, f"searched: {where}"))
+            reasons.append(
+                f"no reconnect/retry/backoff setting for {', '.join(targets)} in its environment, "
+                f"config or code ({where}){note}"
+            )
+            bad.append(Evidence(service.spec.where, f"searched: environment, {where}"))
+            bad.extend(task_retries[:3])
+            first = containers[0]
+            todo.append(
+                add_key(first, "environment: {DB_CONNECT_RETRIES: '10', DB_RETRY_BACKOFF_SECONDS: '2'}")
+                + " and make the client retry with backoff (e.g. tenacity) on connection errors"
+            )
     if reasons:
         return Verdict.failed(
             join_reasons(reasons, 2) + "; wait for service_healthy and retry dependencies with "
             "backoff (e.g. tenacity, backoff, or retry settings in config)",
             *limited([*bad, *good]),
+            fix=fixes(todo),
         )
-    return Verdict.passed(
-        f"{len(good)} healthy-gated dependenc{'y' if len(good) == 1 else 'ies'}, "
-        f"{len(settings)} retry/backoff setting(s)",
-        *limited([*good, *settings]),
-    )
+    summary = f"{len(good)} healthy-gated dependenc{'y' if len(good) == 1 else 'ies'}"
+    if needs_retry:
+        summary += f", {len(settings)} retry/backoff setting(s)"
+    return Verdict.passed(summary, *limited([*good, *settings]))
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -1,203 +1,104 @@
-"""Security & access criteria: no secrets in logs/reports/outputs, minimal network exposure, least
-privilege, and a reviewed key-rotation procedure.
+"""Security & access criteria: no secrets committed or logged, minimal network exposure, least privilege,
+and a reviewed key-rotation procedure.
 
-Secret findings never carry the secret: only the env var name or the detector, the file and the line.
+Secret findings never carry the secret: only the variable name or the detector, the file and the line.
+``pytest_readiness.secrets`` finds what the stack holds; least privilege reads everything compose can
+use to hand a container the host (privileged, capabilities, the Docker socket, host namespaces, weakened
+seccomp/AppArmor/SELinux, host paths, devices).
 """
 
 from __future__ import annotations
 
-import glob
 import ipaddress
+import posixpath
 import re
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from detect_secrets.filters import heuristic
-from detect_secrets.plugins.aws import AWSKeyDetector
-from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
-from detect_secrets.plugins.base import BasePlugin
-from detect_secrets.plugins.basic_auth import BasicAuthDetector
-from detect_secrets.plugins.discord import DiscordBotTokenDetector
-from detect_secrets.plugins.github_token import GitHubTokenDetector
-from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
-from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString, HexHighEntropyString
-from detect_secrets.plugins.jwt import JwtTokenDetector
-from detect_secrets.plugins.keyword import KeywordDetector
-from detect_secrets.plugins.mailchimp import MailchimpDetector
-from detect_secrets.plugins.npm import NpmDetector
-from detect_secrets.plugins.openai import OpenAIDetector
-from detect_secrets.plugins.private_key import PrivateKeyDetector
-from detect_secrets.plugins.pypi_token import PypiTokenDetector
-from detect_secrets.plugins.sendgrid import SendGridDetector
-from detect_secrets.plugins.slack import SlackDetector
-from detect_secrets.plugins.square_oauth import SquareOAuthDetector
-from detect_secrets.plugins.stripe import StripeDetector
-from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
-from detect_secrets.plugins.twilio import TwilioKeyDetector
-from detect_secrets.settings import transient_settings
 from markdown_it import MarkdownIt
 
-from pytest_readiness.compose import ComposeService
-from pytest_readiness.context import Service
-from pytest_readiness.errors import InputError
-from pytest_readiness.live import LivePart, Unobservable, every_container, with_live
-from pytest_readiness.results import Evidence, Scope, Verdict
-from pytest_readiness.units import format_age, parse_duration
+from ..artifacts import ArtifactError
+from ..compose import ComposeService
+from ..context import Service
+from ..errors import InputError
+from ..live import LivePart, Unobservable, every_container, with_live
+from ..results import Evidence, Scope, Verdict
+from ..secrets import Finding, SecretScanner, Sighting, discover, redaction_values
+from ..units import format_age, parse_duration
+from .common import add_key, containers_of, dockerfile_of, fixes, input_failure, join_reasons, limited
 
-from .build import containers_of, input_failure, join_reasons, limited, read_dockerfile
-
-MIN_SECRET_LENGTH = 4
 MAX_LINES_PER_FILE = 200_000
-MAX_LINE_LENGTH = 20_000
 DEFAULT_ROTATION_HEADING = "Key rotation"
 DEFAULT_ROTATION_MAX_AGE = "90d"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 LIVE_LOG_TAIL = 200
+DANGEROUS_CAPS = frozenset(
+    [
+        "ALL",
+        "SYS_ADMIN",
+        "NET_ADMIN",
+        "SYS_PTRACE",
+        "SYS_MODULE",
+        "DAC_READ_SEARCH",
+        "DAC_OVERRIDE",
+        "SYS_RAWIO",
+        "SYS_BOOT",
+        "SYS_TIME",
+        "MAC_ADMIN",
+        "MAC_OVERRIDE",
+        "BPF",
+        "PERFMON",
+        "SYSLOG",
+        "SYS_RESOURCE",
+        "NET_RAW",
+        "LINUX_IMMUTABLE",
+    ]
+)
+DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock", "/var/run/docker", "/run/containerd/containerd.sock")
+SENSITIVE_ROOTS = ("/", "/etc", "/proc", "/sys", "/boot", "/dev", "/root", "/var/lib/docker", "/home", "/Users",
+                   "/var/run", "/run", "/usr", "/lib", "/bin", "/sbin", "/var/lib/kubelet")  # fmt: skip
+SENSITIVE_BELOW = (
+    "/proc",
+    "/sys",
+    "/boot",
+    "/dev",
+    "/root",
+    "/var/lib/docker",
+    "/home",
+    "/Users",
+    "/etc/ssh",
+    "/etc/shadow",
+    "/etc/sudoers",
+    "/etc/kubernetes",
+    "/etc/docker",
+    "/var/lib/kubelet",
+)
+HOST_NAMESPACES = ("network_mode", "pid", "ipc", "userns_mode", "uts", "cgroup")
+WEAKENING = (
+    (re.compile(r"^seccomp[:=]unconfined$", re.I), "seccomp:unconfined turns off the syscall filter"),
+    (re.compile(r"^apparmor[:=]unconfined$", re.I), "apparmor:unconfined turns off AppArmor"),
+    (re.compile(r"^label[:=]disable$", re.I), "label:disable turns off SELinux separation"),
+    (re.compile(r"^systempaths[:=]unconfined$", re.I), "systempaths=unconfined unmasks /proc and /sys"),
+)
+
 
 # ---------------------------------------------------------------------------------------------------
 # security.secrets-not-logged
 # ---------------------------------------------------------------------------------------------------
 
-_TOKEN_PLUGINS: tuple[type[BasePlugin], ...] = (
-    AWSKeyDetector,
-    AzureStorageKeyDetector,
-    BasicAuthDetector,
-    DiscordBotTokenDetector,
-    GitHubTokenDetector,
-    GitLabTokenDetector,
-    JwtTokenDetector,
-    MailchimpDetector,
-    NpmDetector,
-    OpenAIDetector,
-    PrivateKeyDetector,
-    PypiTokenDetector,
-    SendGridDetector,
-    SlackDetector,
-    SquareOAuthDetector,
-    StripeDetector,
-    TelegramBotTokenDetector,
-    TwilioKeyDetector,
-)
-# High-entropy strings count only next to a secret-sounding word: digests, ids and hashes in reports are
-# random-looking too, and a bare 64-hex checksum is not a leak.
-_SECRET_CONTEXT = re.compile(
-    r"secret|passw|passwd|pwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|token|credential|auth", re.IGNORECASE
-)
-_MASKED = re.compile(
-    r"^(\*+|x{3,}|X{3,}|•+|<[^>]*>|\[?redacted\]?|\[?masked\]?|\*\*\*.*|null|none|"
-    r"changeme|\.\.\.)$",
-    re.IGNORECASE,
-)
-_PLUGIN_CONFIG = [
-    *({"name": plugin.__name__} for plugin in _TOKEN_PLUGINS),
-    {"name": "KeywordDetector"},
-    {"name": "Base64HighEntropyString", "limit": 4.5},
-    {"name": "HexHighEntropyString", "limit": 3.0},
-]
-
-
-@dataclass(frozen=True)
-class SecretFinding:
-    """Where a secret-looking value was found; never holds the value itself."""
-
-    location: str
-    detector: str
-    length: int
-
-    def evidence(self) -> Evidence:
-        return Evidence(self.location, f"{self.detector} (value masked, {self.length} chars)")
-
-
-def _filtered(secret: str, line: str, plugin: BasePlugin) -> bool:
-    """detect-secrets' own false-positive heuristics plus masked/placeholder values."""
-    if len(secret) < MIN_SECRET_LENGTH and not isinstance(plugin, PrivateKeyDetector):
-        return True
-    if _MASKED.match(secret.strip()):
-        return True
-    return bool(
-        heuristic.is_templated_secret(secret)
-        or heuristic.is_prefixed_with_dollar_sign(secret)
-        or heuristic.is_sequential_string(secret)
-        or heuristic.is_potential_uuid(secret)
-        or heuristic.is_likely_id_string(secret, line, plugin)
-        or heuristic.is_indirect_reference(line)
-        or (isinstance(plugin, KeywordDetector) and heuristic.is_not_alphanumeric_string(secret))
-    )
-
-
-class SecretScanner:
-    """detect-secrets plugins applied line by line, plus exact matches of declared secret values."""
-
-    def __init__(self, exact: dict[str, str]) -> None:
-        self.exact = {name: value for name, value in exact.items() if len(value) >= MIN_SECRET_LENGTH}
-        self.token_plugins: list[BasePlugin] = [plugin() for plugin in _TOKEN_PLUGINS]
-        self.keyword = KeywordDetector()
-        self.entropy: list[BasePlugin] = [Base64HighEntropyString(limit=4.5), HexHighEntropyString(limit=3.0)]
-
-    def scan_line(self, filename: str, line: str, where: str) -> list[SecretFinding]:
-        """Findings in one line (``filename`` picks detect-secrets' per-filetype keyword rules)."""
-        findings: list[SecretFinding] = []
-        for name, value in self.exact.items():
-            if value in line:
-                findings.append(SecretFinding(where, f"value of declared secret {name}", len(value)))
-        if len(line) > MAX_LINE_LENGTH:
-            line = line[:MAX_LINE_LENGTH]
-        plugins: list[BasePlugin] = [*self.token_plugins, self.keyword]
-        if _SECRET_CONTEXT.search(line):
-            plugins.extend(self.entropy)
-        seen: set[str] = set()
-        for plugin in plugins:
-            for potential in plugin.analyze_line(filename=filename, line=line, line_number=0):
-                secret = potential.secret_value or ""
-                if not secret or secret in seen or _filtered(secret, line, plugin):
-                    continue
-                if plugin in self.entropy and not _SECRET_CONTEXT.search(line.replace(secret, "")):
-                    continue
-                seen.add(secret)
-                findings.append(SecretFinding(where, str(plugin.secret_type), len(secret)))
-        return findings
-
-    def scan_file(self, path: Path, shown: str) -> tuple[list[SecretFinding], int, bool]:
-        """(findings, lines scanned, truncated) for one text file; binary files are skipped (0 lines)."""
-        try:
-            with path.open("rb") as handle:
-                head = handle.read(8192)
-        except OSError:
-            return [], 0, False
-        if b"\x00" in head:
-            return [], 0, False
-        findings: list[SecretFinding] = []
-        count = 0
-        truncated = False
-        with path.open(encoding="utf-8", errors="replace") as handle:
-            for number, raw in enumerate(handle, start=1):
-                if number > MAX_LINES_PER_FILE:
-                    truncated = True
-                    break
-                count = number
-                findings.extend(self.scan_line(path.name, raw.rstrip("\n"), f"{shown}:{number}"))
-        return findings, count, truncated
-
 
 def _declared_files(service: Service) -> tuple[list[Path], list[str]]:
-    """Files the row declares as logs (globs), reports and outputs; also which declared paths are missing."""
-    root = service.config.root
+    """Files the row declares as logs (globs), reports, outputs and config; also which declared paths are missing."""
+    door = service.artifacts
     files: list[Path] = []
     missing: list[str] = []
     for pattern in service.spec.paths("logs"):
-        full = service.path(pattern)
-        if glob.has_magic(pattern):
-            matches = [Path(p) for p in sorted(glob.glob(f"{glob.escape(str(root))}/{pattern}", recursive=True))]
-            files.extend(p for p in matches if p.is_file())
-            if not matches:
-                missing.append(pattern)
-        elif full.is_file():
-            files.append(full)
-        else:
+        matches = door.glob(pattern)
+        files.extend(matches)
+        if not matches:
             missing.append(pattern)
     report_paths = [spec.path for spec in service.reports]
     for key in ("backup_drill", "integration_gate", "promotion_gate", "junit"):
@@ -205,69 +106,54 @@ def _declared_files(service: Service) -> tuple[list[Path], list[str]]:
         if spec is not None:
             report_paths.append(spec.path)
     output_paths = [str(o["path"]) for o in service.spec.raw.get("outputs", []) if isinstance(o, dict)]
-    for rel in [*report_paths, *output_paths]:
+    for rel in [*report_paths, *output_paths, *service.spec.paths("config")]:
         full = service.path(rel)
-        if full.is_file():
+        if door.is_file(full):
             files.append(full)
-        elif full.is_dir():
-            files.extend(sorted(p for p in full.rglob("*") if p.is_file()))
+        elif door.is_dir(full):
+            files.extend(door.files_under(full))
         else:
             missing.append(rel)
-    unique = list(dict.fromkeys(p.resolve() for p in files))
-    return unique, list(dict.fromkeys(missing))
+    return list(dict.fromkeys(files)), list(dict.fromkeys(missing))
 
 
-@dataclass
-class _EnvEntry:
-    container: str
-    key: str
-    location: str
-    raw_line: str
-    file_name: str
+def scanner_for(service: Service) -> SecretScanner:
+    """The scanner with every known secret value (declared and discovered) as an exact match; one per run."""
+
+    def make() -> SecretScanner:
+        values = dict(service.secret_values())
+        values.update(redaction_values(discover(service.stack)))
+        return SecretScanner(values)
+
+    result: SecretScanner = service.stack.memo("secret-scanner", None, make)
+    return result
 
 
-def _env_entries(container: ComposeService) -> Iterator[_EnvEntry]:
-    """Each environment entry of a container with the compose line as written (before interpolation)."""
-    env = container.raw.get("environment")
-    if isinstance(env, dict):
-        keys: list[tuple[str, str | int]] = [(str(k), str(k)) for k in env]
-    elif isinstance(env, list):
-        keys = [(str(item).partition("=")[0], index) for index, item in enumerate(env)]
-    else:
-        return
-    cache: dict[Path, list[str]] = {}
-    for name, key in keys:
-        file = container.file_of("environment", key)
-        line = container.line_of("environment", key)
-        if file not in cache:
-            try:
-                cache[file] = file.read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError):
-                cache[file] = []
-        lines = cache[file]
-        raw = lines[line - 1] if 0 < line <= len(lines) else ""
-        yield _EnvEntry(container.name, name, container.where("environment", key), raw, file.name)
-
-
-def _literal_value(raw_line: str, key: str) -> str:
-    """The value written on a compose environment line (``KEY: value`` or ``- KEY=value``)."""
-    text = raw_line.strip().lstrip("-").strip()
-    for sep in ("=", ":"):
-        head, found, rest = text.partition(sep)
-        if found and head.strip().strip("'\"") == key:
-            return rest.strip().strip("'\"")
-    return ""
+def committed_secrets(service: Service, containers: list[ComposeService]) -> list[Sighting]:
+    """Literal secrets the row's containers get from committed files (compose, env_file, .env, Dockerfile)."""
+    names = {c.name for c in containers}
+    referenced: set[str] = set()
+    for container in containers:
+        for entry in container.entries("environment"):
+            for ref in re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", str(entry.value or "")):
+                referenced.add(ref)
+    found = []
+    for sighting in discover(service.stack):
+        if not sighting.literal:
+            continue
+        if set(sighting.services) & names or (not sighting.services and sighting.name in referenced):
+            found.append(sighting)
+    return found
 
 
 def secrets_not_logged(service: Service) -> Verdict:
-    """security.secrets-not-logged: the row's logs, reports and outputs (and its compose environment) hold no
-    declared secret value and no secret-shaped token. Findings show the detector or variable, never the value.
-    Live: the same scanner over each container's recent logs (the last 200 lines)."""
-    exact = service.secret_values()  # the environment, then the compose .env file
-    with transient_settings({"plugins_used": _PLUGIN_CONFIG}):
-        scanner = SecretScanner(exact)
-        static = _static_secrets_not_logged(service, scanner)
-        return with_live(static, lambda: live_secrets_not_logged(service, scanner))
+    """security.secrets-not-logged: no literal secret is committed in the row's compose environment, env_file,
+    ``.env`` or Dockerfile, and its logs, reports, outputs and config hold no known secret value and no
+    secret-shaped token. Findings show the variable or detector, never the value. Live: the same scanner
+    over each container's recent logs (the last 200 lines)."""
+    scanner = scanner_for(service)
+    static = _static_secrets_not_logged(service, scanner)
+    return with_live(static, lambda: live_secrets_not_logged(service, scanner))
 
 
 def live_secrets_not_logged(service: Service, scanner: SecretScanner) -> LivePart:
@@ -276,7 +162,7 @@ def live_secrets_not_logged(service: Service, scanner: SecretScanner) -> LivePar
     every = every_container(service)
     if not isinstance(every, list):
         return every
-    findings: list[SecretFinding] = []
+    findings: list[Finding] = []
     scanned: list[Evidence] = []
     unseen: list[Unobservable] = []
     lines_total = 0
@@ -289,7 +175,7 @@ def live_secrets_not_logged(service: Service, scanner: SecretScanner) -> LivePar
         for number, text in enumerate(lines, start=1):
             for finding in scanner.scan_line(f"{c.name}.log", text, where):
                 findings.append(
-                    SecretFinding(where, f"line {number} of the last {len(lines)}: {finding.detector}", finding.length)
+                    Finding(where, f"line {number} of the last {len(lines)}: {finding.detector}", finding.length)
                 )
         lines_total += len(lines)
         scanned.append(Evidence(where, f"last {len(lines)} line(s) scanned"))
@@ -298,83 +184,115 @@ def live_secrets_not_logged(service: Service, scanner: SecretScanner) -> LivePar
         return Verdict.failed(
             f"{len(findings)} secret-looking value(s) in container logs, first {first.detector} in {first.location}; "
             "remove and rotate it, and mask secrets before logging",
-            *limited([f.evidence() for f in findings]),
+            *limited([_evidence(f) for f in findings]),
         )
     if unseen:
         # A container whose logs could not be read was not checked: the live part proves nothing.
         return unseen[0]
     return Verdict.passed(
-        f"no secret in the logs of {len(scanned)} container(s) ({lines_total} line(s) scanned)",
-        *limited(scanned),
+        f"no secret in the logs of {len(scanned)} container(s) ({lines_total} line(s) scanned)", *limited(scanned)
     )
+
+
+def _evidence(finding: Finding) -> Evidence:
+    return Evidence(finding.location, f"{finding.detector} (value masked, {finding.length} chars)")
+
+
+def _scan_file(service: Service, scanner: SecretScanner, path: Path) -> tuple[list[Finding], int, bool]:
+    """(findings, lines scanned, truncated) for one file; NUL bytes do not hide a file from the scan."""
+    shown = service.show(path)
+    findings: list[Finding] = []
+    count = 0
+    truncated = False
+    try:
+        with service.artifacts.open_text(path) as handle:
+            for number, raw in enumerate(handle, start=1):
+                if number > MAX_LINES_PER_FILE:
+                    truncated = True
+                    break
+                count = number
+                findings.extend(scanner.scan_line(path.name, raw.rstrip("\n"), f"{shown}:{number}"))
+    except ArtifactError as exc:
+        return [Finding(shown, f"not scanned: {exc.message}", 0)], 0, False
+    return findings, count, truncated
 
 
 def _static_secrets_not_logged(service: Service, scanner: SecretScanner) -> Verdict:
     files, missing = _declared_files(service)
-    exact = service.secret_values()
-    declared = set(service.config.stack_paths("secrets"))
-    findings: list[SecretFinding] = []
-    env_checked = 0
     containers: list[ComposeService] = []
     if service.kind != "gate" and service.spec.compose_services:
         containers, verdict = containers_of(service)
         if verdict is not None:
             return verdict
-    for container in containers:
-        for entry in _env_entries(container):
-            env_checked += 1
-            value = _literal_value(entry.raw_line, entry.key)
-            if entry.key in declared and value and "$" not in value:
-                findings.append(
-                    SecretFinding(
-                        entry.location,
-                        f"literal value for declared secret {entry.key} in compose environment",
-                        len(value),
-                    )
-                )
-                continue
-            findings.extend(scanner.scan_line(entry.file_name, entry.raw_line, entry.location))
-    scanned = 0
-    lines = 0
+    committed = committed_secrets(service, containers)
+    if committed:
+        first = committed[0]
+        return Verdict.failed(
+            f"{len(committed)} literal secret(s) committed in the stack's files, first {first.name} "
+            f"({first.source}) at {first.location}; move it out of the repository (a secret store, compose secrets:, "
+            "or a gitignored .env) and rotate it",
+            *limited(
+                [Evidence(s.location, f"{s.name}: literal secret in {s.source} (value masked)") for s in committed]
+            ),
+            fix=fixes(
+                [
+                    f"{s.location}: replace the literal with a reference (${{{s.name.split(' ')[0]}}}) or a compose "
+                    "secret, and rotate the leaked value"
+                    for s in committed
+                ]
+            ),
+        )
+    env_checked = sum(len(c.environment) for c in containers)
+    findings: list[Finding] = []
+    scanned = lines = 0
     truncated: list[str] = []
+    unreadable: list[Finding] = []
     for path in files:
-        shown = service.show(path)
-        found, count, cut = scanner.scan_file(path, shown)
+        found, count, cut = _scan_file(service, scanner, path)
         if count:
             scanned += 1
             lines += count
         if cut:
-            truncated.append(shown)
-        findings.extend(found)
+            truncated.append(service.show(path))
+        unreadable.extend(x for x in found if x.detector.startswith("not scanned"))
+        findings.extend(x for x in found if not x.detector.startswith("not scanned"))
     if findings:
-        first = findings[0]
+        hit = findings[0]
         return Verdict.failed(
-            f"{len(findings)} secret-looking value(s) in logs/reports/outputs/compose, first {first.detector} at "
-            f"{first.location}; remove and rotate it, and mask secrets before logging",
-            *limited([f.evidence() for f in findings]),
+            f"{len(findings)} secret-looking value(s) in logs/reports/outputs/config, first {hit.detector} at "
+            f"{hit.location}; remove and rotate it, and mask secrets before logging",
+            *limited([_evidence(f) for f in findings]),
+            fix=fixes(
+                [
+                    f"{f.location}: remove the value, rotate it, and mask secrets before they are logged"
+                    for f in findings
+                ]
+            ),
         )
+    clean = [
+        Evidence(service.spec.where, f"{env_checked} environment value(s) and the env files hold no committed secret")
+    ]
     if scanned == 0:
         what = ", ".join(missing) if missing else "no logs, reports or outputs declared"
         return Verdict.not_observed(
-            f"no log, report or output file of {service.name} to scan ({what})",
-            *(
-                [Evidence(service.spec.where, f"{env_checked} compose environment entries clean")]
-                if env_checked
-                else []
-            ),
+            f"no log, report or output file of {service.name} to scan ({what}); its logs need the running stack "
+            "or a log file (services.yaml logs:)",
+            *clean,
+            *(_evidence(f) for f in unreadable),
+            scope=Scope.STATIC,
         )
     detail = f"{scanned} file(s), {lines} line(s) scanned"
-    if env_checked:
-        detail += f", {env_checked} compose environment entries"
     if truncated:
         detail += f"; only the first {MAX_LINES_PER_FILE} lines of {', '.join(truncated)}"
     evidence = [Evidence(service.show(p), "scanned") for p in files[:8]]
     if missing:
         evidence.append(Evidence(", ".join(missing), "declared but not present"))
     return Verdict.passed(
-        f"no secret found: {detail} ({len(exact)} declared secret value(s) known)",
+        f"no secret found: {detail} ({len(scanner.exact)} known secret value(s) matched exactly)",
         Evidence(service.spec.where, detail),
+        *clean,
         *evidence,
+        *(_evidence(f) for f in unreadable),
         scope=Scope.STATIC_ONLY,
     )
 
@@ -399,7 +317,8 @@ def _allowed_addresses(service: Service) -> set[str]:
 
 def network_exposure(service: Service) -> Verdict:
     """security.network-exposure: every published port binds loopback (or an allow-listed address); a port
-    without a host IP listens on every interface. Live: the port bindings the engine actually applied."""
+    without a host IP (a bare ``"3000"``, a host part that interpolates to empty, long syntax without
+    ``host_ip``) listens on every interface. Live: the port bindings the engine actually applied."""
     return with_live(_static_network_exposure(service), lambda: live_network_exposure(service))
 
 
@@ -438,6 +357,7 @@ def _static_network_exposure(service: Service) -> Verdict:
     allowed = _allowed_addresses(service)
     bad: list[Evidence] = []
     good: list[Evidence] = []
+    todo: list[str] = []
     for container in containers:
         if (container.network_mode or "").strip() == "host":
             bad.append(
@@ -446,16 +366,20 @@ def _static_network_exposure(service: Service) -> Verdict:
                     f"{container.name}: network_mode: host exposes every port it listens on",
                 )
             )
-        published = [p for p in container.ports if p.is_published]
-        for port in published:
-            where = f"{container.where('ports').rsplit(':', 1)[0]}:{port.line}"
-            shown = f"{port.host_ip}:{port.published or '(mode host)'}->{port.target}/{port.protocol}"
-            if _allowed_bind(port.host_ip, allowed):
-                good.append(Evidence(where, f"{container.name}: {shown}"))
-            else:
-                unset = " (no host IP: all interfaces)" if port.host_ip in ("0.0.0.0", "::", "") else ""
-                bad.append(Evidence(where, f"{container.name}: {shown}{unset}"))
-        if not published and container.network_mode != "host":
+            todo.append(f"{container.where('network_mode')}: drop network_mode: host and publish 127.0.0.1:PORT:PORT")
+        for port in container.ports:
+            shown = port.binding
+            if not port.on_all_interfaces and _allowed_bind(str(port.host_ip), allowed):
+                good.append(Evidence(port.where, f"{container.name}: {shown}"))
+                continue
+            written = f" (written {port.written!r})" if port.written is not None else ""
+            why = " (no host IP: all interfaces)" if port.on_all_interfaces else ""
+            if port.published is None:
+                why = " (a bare container port: Docker publishes it on a random host port on every interface)"
+            bad.append(Evidence(port.where, f"{container.name}: {shown}{why}{written}"))
+            host_port = port.published or port.target
+            todo.append(f'{port.where}: publish  "127.0.0.1:{host_port}:{port.target}"')
+        if not container.ports and container.network_mode != "host":
             good.append(Evidence(container.where(), f"{container.name}: no published ports"))
     if bad:
         return Verdict.failed(
@@ -463,6 +387,7 @@ def _static_network_exposure(service: Service) -> Verdict:
             + "; bind published ports to 127.0.0.1 (e.g. '127.0.0.1:8080:8080') or allow-list the address",
             *bad,
             scope=Scope.STATIC_ONLY,
+            fix=fixes(todo),
         )
     return Verdict.passed(
         f"no port of {', '.join(c.name for c in containers)} exposed beyond loopback", *good, scope=Scope.STATIC_ONLY
@@ -482,15 +407,125 @@ def _no_new_privileges(options: tuple[str, ...]) -> bool:
     return False
 
 
-def least_privilege(service: Service) -> Verdict:
-    """security.least-privilege: non-root user, not privileged, cap_drop ALL, no-new-privileges, read-only
-    root filesystem, on every container. Live: the same, as the engine applied it, and the uid the main
-    process actually runs as."""
-    return with_live(_static_least_privilege(service), lambda: live_least_privilege(service))
+def _cap(name: str) -> str:
+    return name.strip().upper().removeprefix("CAP_")
 
 
 def _root_user(user: str) -> bool:
     return not user or user.split(":")[0].strip() in ("root", "0")
+
+
+def host_path_problem(source: str, writable: bool) -> str | None:
+    """Why bind-mounting host path ``source`` hands the container the host (None when it does not)."""
+    path = posixpath.normpath(source) if source else ""
+    if not path.startswith("/"):
+        return None
+    mode = "writable" if writable else "read-only"
+    if any(path == s or path.startswith(s.rstrip("/") + "/") for s in DOCKER_SOCKETS):
+        return f"mounts the Docker socket {path} ({mode}): full control of the host's engine"
+    if path in SENSITIVE_ROOTS:
+        return f"bind-mounts host {path} ({mode})"
+    for below in SENSITIVE_BELOW:
+        if path.startswith(below.rstrip("/") + "/"):
+            return f"bind-mounts host {path} under {below} ({mode})"
+    if writable and path.startswith(("/etc/", "/usr/", "/var/lib/", "/lib/", "/bin/", "/sbin/")):
+        return f"bind-mounts host system path {path} writable"
+    return None
+
+
+def privilege_gaps(container: ComposeService) -> list[tuple[str, str, str]]:
+    """(where, what, fix) for everything in compose that hands this container more than it needs."""
+    gaps: list[tuple[str, str, str]] = []
+    name = container.name
+    if container.privileged:
+        gaps.append(
+            (
+                container.where("privileged"),
+                f"{name}: privileged: true gives it every capability and device",
+                f"{container.where('privileged')}: remove  privileged: true",
+            )
+        )
+    added = {_cap(c) for c in container.cap_add}
+    if "ALL" in added:
+        gaps.append(
+            (
+                container.where("cap_add"),
+                f"{name}: cap_add: [ALL] grants every capability (cap_drop cannot take them back)",
+                f"{container.where('cap_add')}: remove ALL from cap_add",
+            )
+        )
+    for cap in sorted(added & DANGEROUS_CAPS - {"ALL"}):
+        gaps.append(
+            (
+                container.where("cap_add"),
+                f"{name}: cap_add {cap} hands it the host",
+                f"{container.where('cap_add')}: remove {cap} from cap_add",
+            )
+        )
+    if "ALL" not in {_cap(c) for c in container.cap_drop}:
+        gaps.append((container.where("cap_drop"), f"{name}: cap_drop lacks ALL", add_key(container, "cap_drop: [ALL]")))
+    for mount in container.volumes:
+        if mount.type != "bind":
+            continue
+        problem = host_path_problem(mount.source, not mount.read_only)
+        if problem:
+            gaps.append((mount.where, f"{name}: {problem}", f"{mount.where}: remove the bind mount of {mount.source}"))
+    for key in HOST_NAMESPACES:
+        value = (container.namespace(key) or "").strip().lower()
+        if value == "host":
+            gaps.append(
+                (
+                    container.where(key),
+                    f"{name}: {key}: host shares the host's {key.split('_')[0]} namespace",
+                    f"{container.where(key)}: remove  {key}: host",
+                )
+            )
+    for option in container.security_opt:
+        text = option.replace(" ", "")
+        for pattern, why in WEAKENING:
+            if pattern.match(text):
+                gaps.append(
+                    (
+                        container.where("security_opt"),
+                        f"{name}: security_opt {option}: {why}",
+                        f"{container.where('security_opt')}: remove {option}",
+                    )
+                )
+    if not _no_new_privileges(container.security_opt):
+        gaps.append(
+            (
+                container.where("security_opt"),
+                f"{name}: security_opt lacks no-new-privileges:true",
+                add_key(container, 'security_opt: ["no-new-privileges:true"]'),
+            )
+        )
+    for device in container.devices:
+        gaps.append(
+            (
+                container.where("devices"),
+                f"{name}: devices passes host device {device.split(':')[0]} through",
+                f"{container.where('devices')}: remove the device {device.split(':')[0]}",
+            )
+        )
+    if not container.read_only:
+        gaps.append(
+            (
+                container.where("read_only"),
+                f"{name}: read_only is not true (writable root filesystem)",
+                add_key(container, "read_only: true")
+                if "read_only" not in container.written
+                else f"{container.where('read_only')}: set  read_only: true",
+            )
+        )
+    return gaps
+
+
+def least_privilege(service: Service) -> Verdict:
+    """security.least-privilege: non-root, unprivileged, no added dangerous capability, cap_drop ALL,
+    no-new-privileges, read-only root, and nothing that hands it the host (Docker socket, host namespaces,
+    unconfined seccomp/AppArmor/SELinux, host system paths, devices). Live: the same, as the engine applied
+    it, and the uid the main process actually runs as."""
+    return with_live(_static_least_privilege(service), lambda: live_least_privilege(service))
 
 
 def live_least_privilege(service: Service) -> LivePart:
@@ -511,11 +546,34 @@ def live_least_privilege(service: Service) -> LivePart:
         elif _root_user(c.user):
             problems.append(f"user {user}")
         if c.privileged:
-            problems.append("privileged")
-        if "ALL" not in {cap.upper() for cap in c.cap_drop}:
+            problems.append("HostConfig.Privileged true")
+        added = {_cap(cap) for cap in c.cap_add}
+        dangerous = sorted(added & DANGEROUS_CAPS)
+        if dangerous:
+            problems.append(f"HostConfig.CapAdd {', '.join(dangerous)}")
+        if "ALL" not in {_cap(cap) for cap in c.cap_drop}:
             problems.append("CapDrop lacks ALL")
+        # CgroupnsMode is left out: "host" is the engine's own default on cgroup v1 hosts, not the stack's choice.
+        for label, mode in (
+            ("NetworkMode", c.network_mode),
+            ("PidMode", c.pid_mode),
+            ("IpcMode", c.ipc_mode),
+            ("UsernsMode", c.userns_mode),
+            ("UTSMode", c.uts_mode),
+        ):
+            if mode.lower() == "host":
+                problems.append(f"HostConfig.{label} host")
+        for source, _target, writable in c.mounts:
+            problem = host_path_problem(source, writable)
+            if problem:
+                problems.append(problem)
+        for option in c.security_opt:
+            if any(pattern.match(option.replace(" ", "")) for pattern, _ in WEAKENING):
+                problems.append(f"HostConfig.SecurityOpt {option}")
         if not _no_new_privileges(c.security_opt):
             problems.append("SecurityOpt lacks no-new-privileges")
+        if c.devices:
+            problems.append(f"HostConfig.Devices {', '.join(c.devices)}")
         if not c.read_only:
             problems.append("root filesystem writable")
         if problems:
@@ -526,7 +584,7 @@ def live_least_privilege(service: Service) -> LivePart:
     if bad:
         return Verdict.failed(
             join_reasons([f"{e.location}: {e.detail}" for e in bad], 2)
-            + "; recreate it non-root with cap_drop [ALL], no-new-privileges and read_only",
+            + "; recreate it non-root with cap_drop [ALL], no-new-privileges and read_only, and nothing of the host",
             *limited(bad),
         )
     return Verdict.passed(f"{len(good)} container(s) run with least privilege", *limited(good))
@@ -538,42 +596,36 @@ def _static_least_privilege(service: Service) -> Verdict:
         return verdict
     bad: list[Evidence] = []
     good: list[Evidence] = []
+    todo: list[str] = []
     for container in containers:
-        problems: list[Evidence] = []
+        gaps: list[tuple[str, str, str]] = []
         user = container.user
         user_where = container.where("user")
         if not user:
             try:
-                dockerfile = read_dockerfile(service, container)
+                dockerfile = dockerfile_of(service, container)
             except InputError as exc:
                 return input_failure(exc)
             ins = dockerfile.last("USER") if dockerfile else None
             if ins is not None and dockerfile is not None:
                 user, user_where = ins.value.strip(), dockerfile.where(ins)
         if not user:
-            problems.append(
-                Evidence(
+            gaps.append(
+                (
                     container.where(),
-                    f"{container.name}: no user set (runs as the image's "
-                    "default, root unless the image says otherwise)",
+                    f"{container.name}: no user set (runs as the image's default, root unless "
+                    "the image says otherwise)",
+                    add_key(container, 'user: "10001:10001"'),
                 )
             )
-        elif user.split(":")[0].strip() in ("root", "0"):
-            problems.append(Evidence(user_where, f"{container.name}: user {user} is root"))
-        if container.privileged:
-            problems.append(Evidence(container.where("privileged"), f"{container.name}: privileged: true"))
-        if "ALL" not in {c.upper() for c in container.cap_drop}:
-            problems.append(Evidence(container.where("cap_drop"), f"{container.name}: cap_drop lacks ALL"))
-        if not _no_new_privileges(container.security_opt):
-            problems.append(
-                Evidence(
-                    container.where("security_opt"), f"{container.name}: security_opt lacks no-new-privileges:true"
-                )
+        elif _root_user(user):
+            gaps.append(
+                (user_where, f"{container.name}: user {user} is root", f'{user_where}: set  user: "10001:10001"')
             )
-        if not container.read_only:
-            problems.append(Evidence(container.where("read_only"), f"{container.name}: read_only is not true"))
-        if problems:
-            bad.extend(problems)
+        gaps.extend(privilege_gaps(container))
+        if gaps:
+            bad.extend(Evidence(where, what) for where, what, _ in gaps)
+            todo.extend(fix for _, _, fix in gaps)
         else:
             good.append(
                 Evidence(
@@ -585,9 +637,10 @@ def _static_least_privilege(service: Service) -> Verdict:
         return Verdict.failed(
             f"{len(bad)} privilege gap(s) in {', '.join(names)}: "
             + join_reasons([e.detail.split(": ", 1)[1] for e in bad], 4)
-            + "; run as a non-root user with cap_drop [ALL], no-new-privileges and read_only",
+            + "; run as a non-root user with cap_drop [ALL], no-new-privileges and read_only, and nothing of the host",
             *limited(bad),
             scope=Scope.STATIC_ONLY,
+            fix=fixes(todo, 4),
         )
     return Verdict.passed(f"{len(good)} container(s) run with least privilege", *good, scope=Scope.STATIC_ONLY)
 
@@ -682,10 +735,11 @@ def _secret_references(service: Service, containers: list[ComposeService]) -> li
     declared = list(service.config.stack_paths("secrets"))
     found: list[Evidence] = []
     for container in containers:
-        for entry in _env_entries(container):
+        for entry in container.entries("environment"):
+            written = str(entry.value or "")
             for name in declared:
-                if entry.key == name or re.search(rf"\$\{{?{re.escape(name)}\b", entry.raw_line):
-                    found.append(Evidence(entry.location, f"{container.name} uses {name}"))
+                if entry.key == name or re.search(rf"\$\{{?{re.escape(name)}\b", written):
+                    found.append(Evidence(container.cite(entry), f"{container.name} uses {name}"))
     return found
 
 
@@ -708,27 +762,37 @@ def key_rotation(service: Service) -> Verdict:
         return Verdict.failed(
             "the stack declares no runbooks file, so no key-rotation procedure can be found; add stack.runbooks",
             *uses[:3],
+            fix=f"{service.config.where(('stack',))}: under stack add  runbooks: docs/RUNBOOK.md (with a "
+            f"'{heading}' section)",
         )
     path = service.path(str(runbook_rel))
     shown = service.show(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return Verdict.failed(f"runbook {shown} does not exist", Evidence(shown, "stack.runbooks"), *uses[:3])
-    except (OSError, UnicodeDecodeError) as exc:
-        return Verdict.failed(f"runbook {shown} is unreadable: {exc}", Evidence(shown, "stack.runbooks"))
+        text = service.artifacts.text(path).text
+    except ArtifactError as exc:
+        if exc.missing:
+            return Verdict.failed(
+                f"runbook {shown} does not exist",
+                Evidence(shown, "stack.runbooks"),
+                *uses[:3],
+                fix=f"{shown}: write the runbook with a '{heading}' section",
+            )
+        return Verdict.failed(f"runbook {exc}", Evidence(shown, "stack.runbooks"), fix=f"{shown}: {exc.message}")
     section = find_section(text, heading)
     if section is None:
         return Verdict.failed(
             f"{shown} has no '{heading}' heading; write the key-rotation procedure there",
             Evidence(shown, f"no heading containing '{heading}'"),
             *uses[:3],
+            fix=f"{shown}: add a '## {heading}' section with the steps and a 'Last reviewed: YYYY-MM-DD' line",
         )
     head_ev = Evidence(f"{shown}:{section.line}", f"heading '{section.heading}'")
     content = [b for n, b in section.body_lines if n != section.reviewed_line]
     if not content:
         return Verdict.failed(
-            f"section '{section.heading}' at {shown}:{section.line} is empty; write the steps", head_ev
+            f"section '{section.heading}' at {shown}:{section.line} is empty; write the steps",
+            head_ev,
+            fix=f"{shown}:{section.line}: write the key-rotation steps under '{section.heading}'",
         )
     now = service.now if service.now.tzinfo else service.now.replace(tzinfo=UTC)
     changed = git_last_change(path, now)
@@ -743,11 +807,15 @@ def key_rotation(service: Service) -> Verdict:
             f"section '{section.heading}' ({shown}:{section.line}) has no review date: no git "
             "history and no 'Last reviewed: YYYY-MM-DD' line",
             head_ev,
+            fix=f"{shown}:{section.line}: add  Last reviewed: YYYY-MM-DD  under '{section.heading}'",
         )
     age = now - reviewed_at
     if age < timedelta(0):
         return Verdict.failed(
-            f"review date of '{section.heading}' is after the evaluation time ({source.detail})", head_ev, source
+            f"review date of '{section.heading}' is after the evaluation time ({source.detail})",
+            head_ev,
+            source,
+            fix=f"{source.location}: record the real review date",
         )
     if age > max_age:
         return Verdict.failed(
@@ -755,6 +823,7 @@ def key_rotation(service: Service) -> Verdict:
             f"than {format_age(max_age)}; review the procedure and record the date",
             head_ev,
             source,
+            fix=f"{shown}:{section.line}: review the procedure and record the date (Last reviewed: YYYY-MM-DD)",
         )
     return Verdict.passed(
         f"'{section.heading}' reviewed {format_age(age)} ago (max {format_age(max_age)})", head_ev, source, *uses[:4]

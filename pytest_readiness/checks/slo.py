@@ -9,8 +9,15 @@ from ..config import SloSpec
 from ..context import Service
 from ..results import Evidence, Verdict
 from ..units import format_age
+from .common import fixes
 from .observability import load_alert_rules, row_rules
-from .qa import field_line
+from .qa import report_fix
+
+
+def slos_where(service: Service) -> str:
+    """Where an slos row goes: the slos list when there is one, else the top of services.yaml."""
+    data = service.config.document.data
+    return service.config.where(("slos",) if isinstance(data, dict) and "slos" in data else ())
 
 
 def slos_of(service: Service) -> list[SloSpec]:
@@ -30,19 +37,22 @@ def freshness(service: Service) -> Verdict:
             f"no freshness SLO covers {service.name}'s outputs ({', '.join(writes[:3])}"
             f"{' ...' if len(writes) > 3 else ''}); add an slos row with evidence and max_age",
             Evidence(service.spec.where, "services.yaml entry"),
+            fix=f"{slos_where(service)}: add  slos: [{{domain: {service.name} freshness, service: {service.name}, "
+            f"evidence: {writes[0]}, max_age: 10m, alert: ..., owner: ...}}]",
         )
     gaps: list[str] = []
     evidence: list[Evidence] = []
     held: list[str] = []
+    todo: list[str] = []
     for slo in slos:
         reading = service.read_report(slo.evidence)
         baseline = format_age(slo.evidence.max_age) if slo.evidence.max_age else "?"
         if not reading.usable:
             gaps.append(f"{slo.domain}: {reading.problem}")
             evidence.append(Evidence(slo.where, f"SLO {slo.domain}: evidence unusable"))
+            todo.append(report_fix(reading, gaps, f"{slo.domain} evidence"))
             continue
-        line = field_line(reading.path, slo.evidence.timestamp) if slo.evidence.timestamp else None
-        loc = f"{reading.shown}:{line}" if line else reading.shown
+        loc = reading.at(slo.evidence.timestamp)
         age = format_age(reading.age) if reading.age is not None else "unknown"
         if reading.fresh:
             held.append(f"{slo.domain}: {reading.shown} age {age} <= {baseline}")
@@ -50,9 +60,10 @@ def freshness(service: Service) -> Verdict:
         else:
             gaps.append(f"{slo.domain}: {reading.shown} is {age} old, baseline {baseline} ({reading.timestamp_source})")
             evidence.append(Evidence(loc, f"{slo.domain}: stale, {reading.freshness_text()}"))
+            todo.append(f"{loc}: find why {service.name} stopped writing it within {baseline} and restart the writer")
         evidence.append(Evidence(slo.where, f"SLO row {slo.domain}"))
     if gaps:
-        return Verdict.failed(f"SLO evidence stale: {'; '.join(gaps)}", *evidence)
+        return Verdict.failed(f"SLO evidence stale: {'; '.join(gaps)}", *evidence, fix=fixes(todo))
     return Verdict.passed("; ".join(held), *evidence)
 
 
@@ -68,13 +79,17 @@ def alert_ownership(service: Service) -> Verdict:
     ruleset = load_alert_rules(service)
     if ruleset.problems:
         return Verdict.failed(
-            ruleset.problems[0], *(Evidence(p.split(": ", 1)[0], "unreadable rules") for p in ruleset.problems)
+            ruleset.problems[0],
+            *(Evidence(p.split(": ", 1)[0], "unreadable rules") for p in ruleset.problems),
+            fix=ruleset.problems[0],
         )
-    mine = row_rules(service, ruleset.rules)
+    mine = row_rules(service, ruleset)
     if not slos and not mine:
         return Verdict.failed(
             f"{service.name} has no SLO row and no alert rule, so nobody owns its alerting",
             Evidence(service.spec.where, "services.yaml entry"),
+            fix=f"{service.spec.where}: add alert rules labelled service: {service.name} with labels.owner, and an "
+            "slos row naming its owner",
         )
     all_names = {r.name for r in ruleset.rules}
     unowned: list[str] = []
@@ -100,7 +115,12 @@ def alert_ownership(service: Service) -> Verdict:
         gaps.append(f"{len(unowned)} owned by {who} or unowned: {', '.join(unowned)}; name a real owner (labels.owner)")
     gaps += missing_alerts
     if gaps:
-        return Verdict.failed("; ".join(gaps), *evidence)
+        first = next((r.where for r in mine if _is_default(r.owner, default)), None) or (slos[0].where if slos else "")
+        return Verdict.failed(
+            "; ".join(gaps),
+            *evidence,
+            fix=f"{first}: name the owning team (labels.owner on the rule, owner: on the SLO row)",
+        )
     return Verdict.passed(
         f"{len(slos)} SLO row(s) and {len(mine)} alert rule(s) of {service.name} have named "
         "owners and every SLO alert exists",

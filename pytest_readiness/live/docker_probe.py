@@ -124,6 +124,14 @@ class ContainerFacts:
     network_mode: str
     port_bindings: tuple[PortBinding, ...]
     env_names: tuple[str, ...]
+    pid_mode: str = ""
+    ipc_mode: str = ""
+    userns_mode: str = ""
+    uts_mode: str = ""
+    cgroupns_mode: str = ""
+    mounts: tuple[tuple[str, str, bool], ...] = ()  # (host source, container destination, writable)
+    devices: tuple[str, ...] = ()
+    pids_limit: int = 0
 
     @classmethod
     def from_attrs(cls, attrs: Mapping[str, Any]) -> ContainerFacts:
@@ -168,6 +176,22 @@ class ContainerFacts:
             network_mode=str(host.get("NetworkMode") or ""),
             port_bindings=_bindings(ports),
             env_names=tuple(str(e).split("=", 1)[0] for e in config.get("Env") or ()),
+            pid_mode=str(host.get("PidMode") or ""),
+            ipc_mode=str(host.get("IpcMode") or ""),
+            userns_mode=str(host.get("UsernsMode") or ""),
+            uts_mode=str(host.get("UTSMode") or ""),
+            cgroupns_mode=str(host.get("CgroupnsMode") or host.get("Cgroup") or ""),
+            mounts=tuple(
+                (str(m.get("Source") or ""), str(m.get("Destination") or ""), bool(m.get("RW", True)))
+                for m in attrs.get("Mounts") or ()
+                if isinstance(m, Mapping) and m.get("Type") == "bind"
+            ),
+            devices=tuple(
+                f"{d.get('PathOnHost', '')}:{d.get('PathInContainer', '')}"
+                for d in host.get("Devices") or ()
+                if isinstance(d, Mapping)
+            ),
+            pids_limit=_int(host.get("PidsLimit")),
         )
 
     @property
