@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 
 from . import outcomes
+from .artifacts import dotted
+from .compose import ComposeProject, split_profiles
 from .config import StackConfig, load_config
-from .context import Service, Stack
-from .errors import InputError
+from .context import Service, Stack, missing_service_text
+from .errors import ConfigError, InputError
 from .levels import LEVELS
+from .live.probes import LiveProbes
 from .units import parse_timestamp
 
 STACK_KEY = pytest.StashKey[Stack]()
@@ -58,6 +61,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run drills that disturb the running stack (restarts); opt-in",
     )
     group.addoption(
+        "--readiness-profile",
+        metavar="NAME",
+        action="append",
+        default=[],
+        help="compose profile to activate (repeatable; default: COMPOSE_PROFILES)",
+    )
+    group.addoption(
         "--readiness-target",
         metavar="LEVEL",
         default=None,
@@ -92,6 +102,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="append this run to DIR and show each service's change since the last full run",
     )
     group.addoption(
+        "--readiness-fix-alerts",
+        metavar="PATH",
+        default=None,
+        help="write the alert rules every service is missing to PATH, and promtool tests that fire them beside it",
+    )
+    group.addoption(
         "--readiness-fail-on-regression",
         action="store_true",
         default=False,
@@ -110,6 +126,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("readiness_history_keep", "how many runs --readiness-history keeps", default="100")
     parser.addini("readiness_half_step", "share of next-level criteria that makes a half level (0..1)", default="0.5")
+    parser.addini(
+        "readiness_max_file_size",
+        "largest artifact the run reads, in MiB (bigger files are refused with their size)",
+        default="64",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -161,6 +182,10 @@ def _load_stack(config: pytest.Config) -> Stack:
     keep = str(config.getini("readiness_history_keep"))
     if not keep.isdigit() or int(keep) < 1:
         raise pytest.UsageError(f"ini readiness_history_keep: {keep!r} must be a whole number >= 1, e.g. 100")
+    cap = str(config.getini("readiness_max_file_size"))
+    if not cap.isdigit() or int(cap) < 1:
+        raise pytest.UsageError(f"ini readiness_max_file_size: {cap!r} must be a whole number of MiB >= 1, e.g. 64")
+    profiles = tuple(config.getoption("readiness_profile") or ()) or split_profiles(os.environ.get("COMPOSE_PROFILES"))
     try:
         stack_config = load_config(_config_path(config))
         offline = bool(config.getoption("readiness_offline"))
@@ -170,12 +195,32 @@ def _load_stack(config: pytest.Config) -> Stack:
             offline=offline,
             target_override=config.getoption("readiness_target"),
             drills=bool(config.getoption("readiness_drills")),
+            profiles=profiles,
+            live_factory=LiveProbes.for_stack,
+            max_file_bytes=int(cap) * 1024 * 1024,
         )
-        stack.compose  # noqa: B018 - load (and validate) the compose files once, before any test
+        project = stack.compose  # load (and validate) the compose project once, before any test
         outcomes.validate_references(stack_config)
+        validate_compose_names(stack_config, project)
     except InputError as exc:
         raise pytest.UsageError(str(exc)) from None
     return stack
+
+
+def validate_compose_names(stack_config: StackConfig, project: ComposeProject | None) -> None:
+    """Every compose service a row names exists in the project: a usage error at its line, with the closest."""
+    if project is None:
+        return
+    for spec in stack_config.services:
+        for index, name in enumerate(spec.compose_services):
+            if name not in project.services:
+                keys = ("services", spec.index, "compose_services", index)
+                raise ConfigError(
+                    stack_config.show(stack_config.path),
+                    stack_config.document.line_of(keys),
+                    missing_service_text(project, name),
+                    dotted(keys),
+                )
 
 
 def _checklist_args(config: pytest.Config, stack_config: StackConfig) -> list[str]:

@@ -209,6 +209,8 @@ def _per_service_gaps(result: Mapping[str, Any]) -> Iterator[str]:
             critical = ", critical" if g.get("critical") else ""
             text = f"{g['criterion']} [{g['level']}{critical}]"
             yield f"- {md_cell(text)}: {md_cell(clip(str(g.get('reason', '')), DETAIL_WIDTH))}"
+            if g.get("fix"):
+                yield f"  - fix: {md_cell(str(g['fix']))}"
         more = int(s.get("open_gaps", len(s["gaps"]))) - len(s["gaps"])
         if more > 0:
             yield f"- … and {more} more open (see the JSON report)"

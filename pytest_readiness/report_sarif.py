@@ -12,7 +12,7 @@ declared, without a region.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
@@ -113,6 +113,39 @@ def _rules(result: Mapping[str, Any]) -> list[dict[str, Any]]:
     return rules
 
 
+_ADD_FIX = re.compile(r"^(?P<path>[^\s:]+):(?P<line>\d+): under services\.(?P<svc>\S+) add  (?P<text>.+)$")
+
+
+def _fixes(fix: str | None, uri_of: Callable[[str], dict[str, Any]]) -> list[dict[str, Any]]:
+    """SARIF ``fixes`` for a fix that is a text edit: ``FILE:LINE: under services.NAME add  KEY: VALUE``
+    inserts the key under the service's line (compose's usual four-space indent)."""
+    match = _ADD_FIX.match(fix or "")
+    if match is None:
+        return []
+    line = int(match.group("line"))
+    return [
+        {
+            "description": {"text": fix},
+            "artifactChanges": [
+                {
+                    "artifactLocation": uri_of(match.group("path")),
+                    "replacements": [
+                        {
+                            "deletedRegion": {
+                                "startLine": line + 1,
+                                "startColumn": 1,
+                                "endLine": line + 1,
+                                "endColumn": 1,
+                            },
+                            "insertedContent": {"text": f"    {match.group('text')}\n"},
+                        }
+                    ],
+                }
+            ],
+        }
+    ]
+
+
 def render_sarif(result: Mapping[str, Any], *, tool_version: str) -> dict[str, Any]:
     """SARIF 2.1.0 log with one run: a rule per criterion, a result per failed/errored/waived check.
 
@@ -151,6 +184,11 @@ def render_sarif(result: Mapping[str, Any], *, tool_version: str) -> dict[str, A
             del entry["locations"]
         if related:
             entry["relatedLocations"] = related
+        if r.get("fix"):
+            entry["properties"]["fix"] = str(r["fix"])
+            fixes = _fixes(str(r["fix"]), _artifact)
+            if fixes:
+                entry["fixes"] = fixes
         if outcome == "waived":
             entry["suppressions"] = [{"kind": "external", "justification": str(r.get("reason", ""))}]
         results.append(entry)

@@ -70,6 +70,7 @@ def check_outputs(config: pytest.Config) -> None:
     """Refuse before any test runs when a report could not be written at the end."""
     for dest, flag, _ in OUTPUTS:
         check_writable(output_path(config, dest), flag)
+    check_writable(output_path(config, "readiness_fix_alerts"), "--readiness-fix-alerts")
     history = output_path(config, "readiness_history")
     if history is not None and history.exists() and not history.is_dir():
         raise pytest.UsageError(f"--readiness-history: {history} is a file; give a folder")
@@ -95,6 +96,7 @@ class ScorecardReporter:
         self.results: dict[tuple[str, str], CriterionResult] = {}
         self.criteria: dict[str, Criterion] = {}
         self.errors: list[str] = []
+        self.written: list[str] = []
         self.regressions: list[str] = []
         self._card: Scorecard | None = None
         self._result: dict[str, Any] | None = None
@@ -182,6 +184,17 @@ class ScorecardReporter:
         card = self.card()
         for dest, flag, render in OUTPUTS:
             self._write(dest, flag, render)
+        alerts = output_path(self.config, "readiness_fix_alerts")
+        if alerts is not None:
+            from .alert_fix import write as write_alerts
+
+            try:
+                tests, count = write_alerts(self.stack, alerts)
+                self.written.append(
+                    f"readiness fix-alerts: {count} rule(s) in {alerts}, their promtool tests in {tests}"
+                )
+            except OSError as exc:
+                self.errors.append(f"--readiness-fix-alerts: cannot write {alerts}: {exc.strerror or exc}")
         history = output_path(self.config, "readiness_history")
         if history is not None:
             from .history import append_run, prune
@@ -222,5 +235,9 @@ class ScorecardReporter:
             path = output_path(self.config, dest)
             if path is not None and not any(str(path) in e for e in self.errors):
                 tr.write_line(f"readiness {dest.removeprefix('readiness_')}: {path}")
+        for line in self.written:
+            tr.write_line(line)
+        for warning in card.warnings:
+            tr.write_line(f"warning: {self.redactor.text(warning)}", yellow=True)
         for error in self.errors:
             tr.write_line(f"ERROR: {error}", red=True, bold=True)
