@@ -34,8 +34,20 @@ def timed_pytest(cwd: Path, *args: str) -> tuple[float, int]:
         "p = subprocess.run(sys.argv[1:], capture_output=True);"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
-    cmd = [sys.executable, "-m", "pytest", "--readiness", "--readiness-now", NOW, "-q", "-p", "no:cacheprovider",
-           "--readiness-json", os.devnull, *args]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--readiness",
+        "--readiness-now",
+        NOW,
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--readiness-json",
+        os.devnull,
+        *args,
+    ]
     start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", wrapper, *cmd], cwd=cwd, capture_output=True, text=True, check=True)
     took = time.perf_counter() - start
@@ -68,7 +80,8 @@ def engine_only(services: int, criteria: int) -> float:
     outcomes = list(Outcome)
     results = {
         (f"s{i}", c.id): CriterionResult(f"s{i}", c.id, c.level, outcomes[(i + j) % len(outcomes)], "r")
-        for i in range(services) for j, c in enumerate(catalog)
+        for i in range(services)
+        for j, c in enumerate(catalog)
     }
     start = time.perf_counter()
     levels = [service_level(ServiceTarget(f"s{i}", "L2"), catalog, results) for i in range(services)]
@@ -90,8 +103,10 @@ def main() -> int:
         rows.append((label, statistics.median(t for t, _ in runs), max(m for _, m in runs)))
     big = scaled_stack(args.scale)
     try:
-        for label, extra in ((f"desk x{args.scale}, {13 * args.scale} services, serial", ()),
-                             (f"desk x{args.scale}, {13 * args.scale} services, -n 2", ("-n", "2"))):
+        for label, extra in (
+            (f"desk x{args.scale}, {13 * args.scale} services, serial", ()),
+            (f"desk x{args.scale}, {13 * args.scale} services, -n 2", ("-n", "2")),
+        ):
             runs = [timed_pytest(big, *extra) for _ in range(max(1, args.repeat // 2))]
             rows.append((label, statistics.median(t for t, _ in runs), max(m for _, m in runs)))
     finally:
