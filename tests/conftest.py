@@ -12,6 +12,9 @@ from tests.desk import run_desk
 
 pytest_plugins = ["pytester"]
 
+# The corpus holds other people's projects, tests included: they are data here, never collected.
+collect_ignore = ["corpus"]
+
 
 @pytest.fixture(scope="session")
 def desk_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:

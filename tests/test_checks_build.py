@@ -168,12 +168,24 @@ def test_missing_lockfile_fails_with_path(tmp_path: Path) -> None:
 
 
 def test_own_code_without_lockfile_fails_and_datastore_is_not_applicable(tmp_path: Path) -> None:
-    services_yaml, files = stack_files()
+    services_yaml, files = stack_files(lockfile="locks/requirements.txt")  # nothing in the build context app/
     stack = make_stack(tmp_path, services_yaml, files)
     verdict = build.lockfile_pinned(service(stack, "tool"))
     assert verdict.outcome is Outcome.FAILED
-    assert "declares no lockfile" in verdict.reason
-    assert build.lockfile_pinned(service(stack, "cache")).outcome is Outcome.NOT_APPLICABLE
+    assert "holds no lockfile or requirements file" in verdict.reason
+    assert verdict.fix is not None
+    assert verdict.fix.startswith("stack/app: add a lockfile")
+    cache = build.lockfile_pinned(service(stack, "cache"))
+    assert cache.outcome is Outcome.NOT_APPLICABLE
+    assert "third-party image (redis:7.2.4-alpine" in cache.reason
+
+
+def test_undeclared_lockfile_is_found_in_the_build_context(tmp_path: Path) -> None:
+    services_yaml, files = stack_files()  # tool declares no lockfiles; its build context app/ has requirements.txt
+    stack = make_stack(tmp_path, services_yaml, files)
+    verdict = build.lockfile_pinned(service(stack, "tool"))
+    assert verdict.outcome is Outcome.PASSED, verdict.reason
+    assert "found in the build context stack/app" in verdict.evidence[0].detail
 
 
 @pytest.mark.parametrize(
@@ -331,7 +343,7 @@ def test_versioned_image_in_manifest_passes_with_manifest_line(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("image", "words"),
     [
-        ("acme/app:latest", "tagged latest"),
+        ("acme/app:latest", "tagged 'latest'"),
         ("acme/app", "no tag"),
         ("acme/app:1.3.0", "not in"),
     ],

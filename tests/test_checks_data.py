@@ -217,7 +217,9 @@ def test_retention_fails_on_age_files_and_container_logs(tmp_path: Path) -> None
     assert "4 file(s) > max_files 3" in v.reason
     v = data.retention(service(stack, "cache"))
     assert v.outcome is Outcome.FAILED
-    assert "container cache sets no logging max-size" in v.reason
+    assert "container cache logs with json-file (Docker's default) and no max-size" in v.reason
+    assert v.fix is not None
+    assert "max-size: 10m" in v.fix
     assert "compose.yml:" in v.reason
 
 
@@ -233,7 +235,7 @@ def test_retention_missing_policy_and_size(tmp_path: Path) -> None:
     assert v.outcome is Outcome.FAILED
     assert "fills" in v.reason
     assert "no retention policy" in v.reason
-    assert "container bot sets no logging max-size" in v.reason
+    assert "container bot logs with json-file (Docker's default) and no max-size" in v.reason
 
 
 def test_retention_unknown_compose_service_fails(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ services:
     compose_services: [api]
     target: L2
     logs: [logs/api/*.log]
-    metrics: {job: api, freshness_metric: api_last_event_age_seconds}
+    metrics: {job: api, freshness_metric: api_last_event_age_seconds, lag_metric: api_consumer_lag_seconds}
   - name: db
     kind: datastore
     compose_services: [db]
@@ -209,8 +209,10 @@ def test_metrics_fails_without_matching_job_and_is_na_for_gates(tmp_path: Path) 
     stack = make_stack(tmp_path, BASE, files(**{"prom/prometheus.yml": prom}))
     v = observability.metrics(service(stack, "api"))
     assert v.outcome is Outcome.FAILED
-    assert "add scrape job 'api'" in v.reason
+    assert "add a scrape job" in v.reason
     assert v.evidence
+    assert v.fix is not None
+    assert "job_name: api" in v.fix
     assert observability.metrics(service(stack, "gate")).outcome is Outcome.NOT_APPLICABLE
 
 
@@ -276,7 +278,21 @@ def test_alerts_pass_with_stale_failure_lag(tmp_path: Path, monkeypatch: pytest.
     v = observability.alerts(service(stack, "api"))
     assert v.outcome is Outcome.PASSED, v.reason
     assert [e.location.rsplit(":", 1)[1] for e in v.evidence] == ["4", "7", "10"]
-    assert observability.alerts(service(stack, "db")).outcome is Outcome.FAILED  # no stale rule for db
+    db = observability.alerts(service(stack, "db"))  # a datastore writing no report needs a down alert only
+    assert db.outcome is Outcome.PASSED, db.reason
+    assert "failure: every service needs a down/failure alert" in db.reason
+
+
+def test_alerts_required_families_follow_what_the_service_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    no_promtool(monkeypatch)
+    writer = BASE.replace("    compose_services: [db]\n", "    compose_services: [db]\n    reports: [{path: r.json}]\n")
+    stack = make_stack(tmp_path, writer, files())
+    v = observability.alerts(service(stack, "db"))
+    assert v.outcome is Outcome.FAILED
+    assert "stale: it writes r.json" in v.reason
+    assert v.fix is not None
+    assert "DbStale" in v.fix
+    assert "service: db" in v.fix
 
 
 def test_alerts_fail_naming_missing_categories(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -286,6 +302,9 @@ def test_alerts_fail_naming_missing_categories(tmp_path: Path, monkeypatch: pyte
     v = observability.alerts(service(stack, "api"))
     assert v.outcome is Outcome.FAILED
     assert "no lag condition" in v.reason
+    assert "lag: services.yaml declares its lag (metrics.lag_metric)" in v.reason
+    assert v.fix is not None
+    assert "ApiLag" in v.fix
 
 
 def test_alerts_fail_without_rules_for_the_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

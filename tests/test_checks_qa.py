@@ -128,7 +128,7 @@ def test_unit_tests_fail_without_test_functions_missing_folder_or_syntax_error(t
     )
     v = qa.unit_tests(service(stack, "api"))
     assert v.outcome is Outcome.FAILED
-    assert "define no test function" in v.reason
+    assert "define no test (def test_*, class Test*, a TestCase subclass)" in v.reason
     v = qa.unit_tests(service(stack, "gate"))
     assert v.outcome is Outcome.FAILED
     assert "does not exist" in v.reason

@@ -276,7 +276,8 @@ def test_no_retry_anywhere_fails(tmp_path: Path) -> None:
         code="def run(client):\n    return client.ping()\n",
     )
     assert verdict.outcome is Outcome.FAILED
-    assert "no retry/backoff setting" in verdict.reason
+    assert "no reconnect/retry/backoff setting for db" in verdict.reason
+    assert verdict.fix is not None
 
 
 def test_code_detection_tenacity_and_names(tmp_path: Path) -> None:
@@ -300,7 +301,7 @@ def test_code_detection_tenacity_and_names(tmp_path: Path) -> None:
 def test_no_dependencies_no_code_is_not_applicable(tmp_path: Path) -> None:
     verdict = check(tmp_path, "backoff_retry", "db")
     assert verdict.outcome is Outcome.NOT_APPLICABLE
-    assert "no dependencies" in verdict.reason
+    assert "no depends_on and no code of its own" in verdict.reason
 
 
 def test_missing_config_or_bad_yaml_fails_with_path(tmp_path: Path) -> None:

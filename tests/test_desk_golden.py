@@ -70,8 +70,12 @@ def test_healthchecks_classified_as_the_seed_says(
         result = by[(name, "runtime.healthcheck-liveness")]
         assert result["outcome"] == "failed"
         assert "freshness-based" in result["reason"]
-    for name in ("redis", "monitoring", "hummingbot-bots"):
+    for name in ("redis", "monitoring"):
         assert by[(name, "runtime.healthcheck-liveness")]["outcome"] == "passed"
+    # `pgrep -f hummingbot_quickstart.py` only proves a process exists: a wedged bot stays "healthy"
+    bots = by[("hummingbot-bots", "runtime.healthcheck-liveness")]
+    assert bots["outcome"] == "failed"
+    assert "process-only" in bots["reason"]
 
 
 def test_top_gaps_name_the_seed_gaps(desk: tuple[subprocess.CompletedProcess[str], dict[str, Any]]) -> None:
@@ -89,7 +93,7 @@ def test_top_gaps_name_the_seed_gaps(desk: tuple[subprocess.CompletedProcess[str
     assert "qa.promotion-gate" in gaps["promotion-gates"]
     blocking = data["checkpoint"]["blocking"]
     assert next(iter(blocking)) == "runtime.healthcheck-liveness"
-    assert len(blocking["runtime.healthcheck-liveness"]) == 9
+    assert len(blocking["runtime.healthcheck-liveness"]) == 10  # the seed's nine, and the bots' pgrep
 
 
 def test_every_result_is_complete_and_valid(desk: tuple[subprocess.CompletedProcess[str], dict[str, Any]]) -> None:

@@ -8,19 +8,18 @@ from typing import Any
 
 import pytest
 
-from pytest_readiness.compose import load_compose
-from pytest_readiness.healthcheck import (
-    Classification,
-    HealthcheckKind,
-    classify_healthcheck,
-    classify_service,
-)
+from pytest_readiness.artifacts import Artifacts
+from pytest_readiness.dockerfile import read_dockerfile
+from pytest_readiness.healthcheck import Classification, HealthcheckKind, ScriptLocator, classify_healthcheck
 
 L = HealthcheckKind.LIVENESS
 C = HealthcheckKind.CONNECTIVITY_ONLY
 F = HealthcheckKind.FRESHNESS_BASED
 N = HealthcheckKind.NONE
 U = HealthcheckKind.UNKNOWN
+P = HealthcheckKind.PROCESS_ONLY
+X = HealthcheckKind.CANNOT_FAIL
+Q = HealthcheckKind.NOT_OBSERVED
 
 DEPS = {"dependencies": ["redis", "postgres", "kafka"]}
 
@@ -69,17 +68,18 @@ CASES: list[tuple[str, Sequence[str] | str | None, dict[str, Any], HealthcheckKi
     ("mysqladmin", "mysqladmin ping -h localhost -uroot -p$MYSQL_ROOT_PASSWORD", {}, L, "mysqladmin ping"),
     ("mongosh-eval", "mongosh --quiet --eval \"db.adminCommand('ping')\"", {}, L, "mongosh --quiet"),
     ("rabbitmq", ["CMD", "rabbitmq-diagnostics", "-q", "ping"], {}, L, "rabbitmq-diagnostics -q ping"),
-    ("pgrep", "pgrep -f 'celery worker'", {}, L, "pgrep -f 'celery worker'"),
-    ("pidof", ["CMD", "pidof", "nginx"], {}, L, "pidof nginx"),
-    ("kill-0", "kill -0 1", {}, L, "kill -0 1"),
-    ("kill-0-pidfile", "[ -s /run/app.pid ] && kill -0 $(cat /run/app.pid)", {}, L, "kill -0 $(cat /run/app.pid)"),
-    ("proc-1", "test -e /proc/1", {}, L, "test -e /proc/1"),
-    ("proc-net-tcp", "grep -q ':1F90' /proc/net/tcp", {}, L, "/proc/net/tcp"),
-    ("python-os-kill", "python -c 'import os; os.kill(1, 0)'", {}, L, "os.kill(1, 0)"),
+    ("pgrep", "pgrep -f 'celery worker'", {}, P, "pgrep -f 'celery worker'"),
+    ("pidof", ["CMD", "pidof", "nginx"], {}, P, "pidof nginx"),
+    ("kill-0", "kill -0 1", {}, P, "kill -0 1"),
+    ("kill-0-pidfile", "[ -s /run/app.pid ] && kill -0 $(cat /run/app.pid)", {}, F, "/run/app.pid"),
+    ("proc-1", "test -e /proc/1", {}, P, "test -e /proc/1"),
+    ("proc-net-tcp", "grep -q ':1F90' /proc/net/tcp", {}, P, "/proc/net/tcp"),
+    ("python-os-kill", "python -c 'import os; os.kill(1, 0)'", {}, P, "os.kill(1, 0)"),
     ("own-cli-module", ["CMD", "python", "-m", "signal_service", "healthcheck"], {}, L,
      "runs the service's own health command (python -m signal_service healthcheck)"),
     ("own-cli-flag", "/usr/local/bin/app --health", {}, L, "own health command (/usr/local/bin/app --health)"),
-    ("own-health-script", ["CMD", "/healthcheck.sh"], {}, L, "own health command (/healthcheck.sh)"),
+    ("own-health-script", ["CMD", "/healthcheck.sh"], {}, Q,
+     "/healthcheck.sh is a script whose contents cannot be read"),
     ("liveness-beats-connectivity", "redis-cli -h redis ping && curl -f http://localhost:8080/health", DEPS, L,
      "curl -f http://localhost:8080/health"),
     # --- freshness
@@ -137,12 +137,23 @@ CASES: list[tuple[str, Sequence[str] | str | None, dict[str, Any], HealthcheckKi
     # --- unknown
     ("unparsable-quote", "curl 'http://localhost", {}, U, "could not parse shell command"),
     ("unsupported-case", "case $x in a) true;; esac", {}, U, "could not parse shell command"),
-    ("opaque-script", ["CMD", "/usr/local/bin/check.sh"], {}, U, "/usr/local/bin/check.sh"),
-    ("only-exit", "exit 0", {}, U, "probes nothing: only runs exit 0"),
+    ("opaque-script", ["CMD", "/usr/local/bin/check.sh"], {}, Q, "/usr/local/bin/check.sh"),
+    ("only-exit", "exit 0", {}, X, "exits 0 whatever its commands return (exit 0)"),
     ("variable-url", "curl -f $HEALTH_URL", {}, U, "curl -f $HEALTH_URL"),
     ("python-syntax-error", "python -c 'import ('", {}, U, "does not parse"),
     ("python-nothing", "python -c 'print(1)'", {}, U, "print(1)"),
     ("garbage-word", "frobnicate --now", {}, U, "runs 'frobnicate', which is not a known probe (frobnicate --now)"),
+    # --- cannot fail: the shell's own exit rules
+    ("true", ["CMD", "true"], {}, X, "cannot report the service unhealthy"),
+    ("echo-ok", ["CMD-SHELL", "echo ok"], {}, X, "echo ok"),
+    ("or-true", "curl -f http://localhost:8080/ || true", {}, X, "|| true"),
+    ("then-exit-0", "curl -f http://localhost:8080/; exit 0", {}, X, "exit 0"),
+    ("then-echo", "curl -f http://localhost:8080/; echo done", {}, X, "echo done"),
+    ("pipe-tee", "curl -f http://localhost:8080/ | tee /tmp/h", {}, X, "tee /tmp/h"),
+    ("background", "curl -f http://localhost:8080/ &", {}, X, "&"),
+    # --- the own probe only as a fallback
+    ("dep-or-self", "curl -f http://kafka:8082/ || curl -f http://localhost:8080/health", DEPS, C,
+     "runs only as a fallback"),
 ]  # fmt: skip
 
 
@@ -160,7 +171,7 @@ def test_classifies(
 
 
 def test_table_covers_every_kind_with_enough_shapes() -> None:
-    assert len(CASES) >= 40
+    assert len(CASES) >= 60
     assert {case[3] for case in CASES} == set(HealthcheckKind)
 
 
@@ -184,10 +195,97 @@ def test_probes_record_every_command() -> None:
     assert result.probes[2].command == "curl -f http://localhost/"
 
 
-def test_always_passing_suffix_is_noted() -> None:
-    result = classify_healthcheck("curl -f http://localhost:8080/ || true", service="api")
-    assert result.kind is L
-    assert "'|| true' makes the check always pass" in result.reason
+@pytest.mark.parametrize(
+    ("test", "kind"),
+    [
+        ("set -o pipefail; curl -f http://localhost:8080/ | tee /tmp/x", L),  # pipefail: curl decides again
+        ("sh -ec 'curl -f http://localhost:8080/; echo ok'", L),  # -e: a failing curl ends the script
+        ("curl -f http://localhost:8080/ && redis-cli -h redis ping", L),  # own probe necessary, dependency too
+        ("for i in 1 2 3; do curl -f http://localhost:8080/ && exit 0; sleep 1; done; exit 1", L),
+        ('x=$(curl -s http://localhost:8080/health); [ "$x" = ok ]', L),  # decided through the variable
+        ("if curl -f http://localhost:8080/; then exit 0; else exit 1; fi", L),
+        ("if [ -f /tmp/ready ]; then curl -f http://localhost:8080/; fi", F),  # no file: exits 0 unchecked
+        ("! curl -f http://localhost:8080/", U),  # healthy only when the service is down
+        ("while ! curl -f http://localhost:8080/; do sleep 1; done", L),  # loops until Docker's timeout
+        ("redis-cli -h redis ping | grep -q PONG", C),  # grep only reads what redis-cli printed
+        ("[ yes = yes ] && curl -f http://localhost:8080/", L),  # a literal test is decided, not a probe
+    ],
+)
+def test_exit_status_is_computed_as_the_shell_does(test: str, kind: HealthcheckKind) -> None:
+    result = classify_healthcheck(test, service="api", dependencies=["redis"])
+    assert result.kind is kind, result.reason
+
+
+def test_parameter_expansion_is_resolved_from_the_environment() -> None:
+    own = classify_healthcheck("curl -f http://${HEALTH_HOST:-localhost}:8080/", service="api")
+    assert own.kind is L, own.reason
+    dep = classify_healthcheck(
+        "curl -f http://$DB_HOST:5432/", service="api", dependencies=["db"], environment={"DB_HOST": "db"}
+    )
+    assert dep.kind is C, dep.reason
+    unknown = classify_healthcheck("curl -f http://$SOMEWHERE/", service="api")
+    assert unknown.kind is U
+    assert "only known at run time" in unknown.reason
+
+
+def _locator(tmp_path: Path, files: dict[str, str], mounts: tuple[tuple[str, str, str], ...] = ()) -> ScriptLocator:
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text, encoding="utf-8")
+    door = Artifacts(tmp_path, show=lambda p: Path(p).name)
+    dockerfile = read_dockerfile(door, tmp_path / "Dockerfile", tmp_path) if "Dockerfile" in files else None
+    return ScriptLocator(door, dockerfile, mounts, third_party=dockerfile is None)
+
+
+@pytest.mark.parametrize(
+    ("script", "kind"),
+    [
+        ("#!/bin/sh\ncurl -fsS http://127.0.0.1:8080/healthz\n", L),
+        ("#!/bin/sh\nredis-cli -h redis -p 6379 ping | grep -q PONG\n", C),
+        ("#!/bin/sh\ncurl -fsS http://127.0.0.1:8080/healthz || true\n", X),
+    ],
+)
+def test_a_script_is_judged_by_its_contents_from_the_build_context(
+    tmp_path: Path, script: str, kind: HealthcheckKind
+) -> None:
+    scripts = _locator(
+        tmp_path, {"Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY hc.sh /app/healthcheck.sh\n", "hc.sh": script}
+    )
+    result = classify_healthcheck(
+        ["CMD", "/app/healthcheck.sh"], service="worker", dependencies=["redis"], scripts=scripts
+    )
+    assert result.kind is kind, result.reason
+    if kind is not X:
+        assert "hc.sh via COPY at Dockerfile:3" in result.reason
+
+
+def test_python_and_node_scripts_are_read(tmp_path: Path) -> None:
+    scripts = _locator(
+        tmp_path,
+        {
+            "Dockerfile": "FROM python:3.12\nWORKDIR /app\nCOPY . .\n",
+            "healthcheck.py": "import sys, urllib.request\n"
+            "urllib.request.urlopen('http://localhost:8000/h', timeout=2)\n",
+            "healthcheck.js": "require('http').get('http://db:5432', "
+            "r => process.exit(r.statusCode === 200 ? 0 : 1))\n",
+        },
+    )
+    py = classify_healthcheck(["CMD", "python", "healthcheck.py"], service="api", scripts=scripts)
+    assert py.kind is L, py.reason
+    js = classify_healthcheck(["CMD", "node", "healthcheck.js"], service="api", dependencies=["db"], scripts=scripts)
+    assert js.kind is C, js.reason
+
+
+def test_a_bind_mounted_script_is_read_and_a_missing_one_is_not_observed(tmp_path: Path) -> None:
+    scripts = _locator(
+        tmp_path,
+        {"checks/hc.sh": "#!/bin/sh\nnc -z localhost 5432\n"},
+        mounts=((str(tmp_path / "checks"), "/checks", "compose.yaml:9"),),
+    )
+    assert classify_healthcheck(["CMD", "/checks/hc.sh"], service="db", scripts=scripts).kind is L
+    missing = classify_healthcheck(["CMD", "/usr/local/bin/docker-healthcheck"], service="db", scripts=scripts)
+    assert missing.kind is Q
+    assert "comes with the image" in missing.reason
 
 
 def test_port_outside_own_ports_is_noted() -> None:
@@ -224,48 +322,3 @@ def test_deep_nesting_is_bounded() -> None:
         command = f"sh -c {command!r}"
     result = classify_healthcheck(command, service="svc")
     assert result.kind in (L, U)
-
-
-COMPOSE = """\
-services:
-  signal-service:
-    image: desk/signal
-    hostname: signal
-    ports: ["127.0.0.1:8080:8080"]
-    depends_on: [redis]
-    healthcheck:
-      test: ["CMD-SHELL", "redis-cli -h redis ping"]
-  api:
-    image: desk/api
-    ports: ["8000:8000"]
-    healthcheck:
-      test: curl -f http://signal:8080/health
-  redis:
-    image: redis:7
-    healthcheck:
-      test: ["CMD", "redis-cli", "ping"]
-  worker:
-    image: desk/worker
-    healthcheck:
-      disable: true
-  batch:
-    image: desk/batch
-"""
-
-
-def test_classify_service_from_compose(tmp_path: Path) -> None:
-    path = tmp_path / "compose.yaml"
-    path.write_text(COMPOSE, encoding="utf-8")
-    project = load_compose([path], environ={})
-    names = list(project.services)
-
-    def kind_of(name: str) -> HealthcheckKind:
-        return classify_service(project.services[name], other_services=names).kind
-
-    assert kind_of("signal-service") is C
-    assert kind_of("api") is C  # "signal" is another service's hostname, not api's
-    assert kind_of("redis") is L
-    assert kind_of("worker") is N
-    assert kind_of("batch") is N
-    signal = classify_service(project.services["signal-service"], other_services=names)
-    assert "pings dependency 'redis'" in signal.reason

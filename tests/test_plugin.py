@@ -115,6 +115,7 @@ def test_failure_at_target_fails_the_run_with_reason_and_evidence(stack: pytest.
         "outcome": "failed",
         "critical": True,
         "scope": "static",
+        "fix": "test_criteria.py:6: make this criterion's assertion hold (a custom criterion without a fix of its own)",
     }
 
 
@@ -163,7 +164,7 @@ def test_unexpired_waiver_counts_and_expired_waiver_fails(stack: pytest.Pytester
             ("target: L1\n  - name: worker", "target: L5\n  - name: worker"),
             "services.yaml:9: services[[]0[]].target: 'L5' is not one of L0, L1, L2, L3",
         ),
-        (("name: demo", "name: [demo"), "services.yaml:*: YAML syntax"),
+        (("name: demo", "name: [demo"), "services.yaml:*: invalid YAML*"),
         (("root: stack", "root: gone"), "services.yaml:4: stack.root: folder 'gone' does not exist"),
     ],
 )

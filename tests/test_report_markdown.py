@@ -190,7 +190,7 @@ def test_decision_checkpoint_names_level_blockers_below_target_and_gate(desk: di
     assert "Not yet Semi-Pro Prod (L2) because:" in section
     blockers = [line for line in section.splitlines() if line.startswith("  - ")]
     assert len(blockers) == len(desk["checkpoint"]["blocking"])
-    assert blockers[0].startswith("  - runtime.healthcheck-liveness (critical) fails for 9 services: signal-service")
+    assert blockers[0].startswith("  - runtime.healthcheck-liveness (critical) fails for 10 services: hummingbot-bots")
     assert "Below target (11 of 13): hummingbot-bots L1 &lt; L2" in section
     assert "**FAIL**" in section
 

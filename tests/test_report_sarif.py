@@ -98,6 +98,10 @@ def test_desk_results_are_located_with_lines(desk: dict[str, Any]) -> None:
     assert loc["region"] == {"startLine": 1}
     assert [x["physicalLocation"]["region"]["startLine"] for x in pinned["relatedLocations"]] == [1, 2, 3]
     assert pinned["message"]["text"].startswith("coordination-service: 3 unpinned dependencies")
+    fix = pinned["properties"].pop("fix")
+    assert fix.startswith(
+        "examples/desk/services/coordination_service/requirements.txt:1: pin redis==5.2.1 (the version "
+    )
     assert pinned["properties"] == {
         "service": "coordination-service",
         "level": "L2",
@@ -106,6 +110,18 @@ def test_desk_results_are_located_with_lines(desk: dict[str, Any]) -> None:
         "scope": "static",
         "nodeid": "readiness_tests/test_build.py::test_lockfile_pinned[coordination-service]",
     }
+
+
+def test_a_fix_that_adds_compose_keys_is_a_sarif_edit(desk: dict[str, Any]) -> None:
+    run = render_sarif(desk, tool_version="0.1.0")["runs"][0]
+    edits = [r for r in run["results"] if "fixes" in r]
+    assert edits, "some desk gaps are fixed by adding compose keys"
+    change = edits[0]["fixes"][0]["artifactChanges"][0]
+    assert change["artifactLocation"]["uri"].endswith("docker-compose.yml")
+    inserted = change["replacements"][0]["insertedContent"]["text"]
+    assert inserted.startswith("    ")
+    assert inserted.endswith("\n")
+    assert edits[0]["fixes"][0]["description"]["text"].split("  ", 1)[1].strip() == inserted.strip()
 
 
 def test_desk_rules_are_the_criteria_and_indexes_point_at_them(desk: dict[str, Any]) -> None:

@@ -93,7 +93,7 @@ def test_desk_export_parses_back_to_the_scorecard(desk: dict[str, Any]) -> None:
     assert got["readiness_meets_target"][(("service", "monitoring"),)] == 1.0
     assert got["readiness_meets_target"][(("service", "redis"),)] == 0.0
     assert sum(got["readiness_meets_target"].values()) == 2
-    assert got["readiness_open_gaps"][(("service", "hummingbot-bots"),)] == 15.0  # 3 L3 live/drill: not observed
+    assert got["readiness_open_gaps"][(("service", "hummingbot-bots"),)] == 16.0  # 3 L3 live/drill: not observed
     assert got["readiness_gate_pass"][()] == 0.0
     assert got["readiness_overall_level"][()] == 1.5
     assert got["readiness_evaluated_timestamp_seconds"][()] == datetime(2026, 2, 27, 12, tzinfo=UTC).timestamp()

@@ -1,0 +1,6 @@
+class OrderMailer < ApplicationMailer
+  def confirmation(order)
+    @order = order
+    mail(to: order.email, subject: "Order #{order.number} confirmed")
+  end
+end
