@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import posixpath
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,27 @@ class Dockerfile:
     stage: str | None
     final: list[Instruction] = field(default_factory=list)
     door: Artifacts | None = field(default=None, repr=False)
+    # the judged chain plus every stage it copies from (``COPY --from=build``): what shaped the image
+    contributing: list[Instruction] = field(default_factory=list)
+
+    def requirement_files(self) -> set[str] | None:
+        """Base names of the pip requirement files the image installs (``-r``/``-c`` in a RUN of a
+        contributing stage, ARG defaults substituted); None when a name cannot be resolved (judge all)."""
+        args: dict[str, str] = {}
+        names: set[str] = set()
+        for ins in self.contributing or self.final:
+            if ins.name == "ARG":
+                key, _, default = ins.value.strip().partition("=")
+                if default:
+                    args[key.strip()] = default.strip().strip("'\"")
+            if ins.name != "RUN" or "pip" not in ins.value:
+                continue
+            for match in _REQUIREMENT_ARG.finditer(ins.value):
+                word = _substitute(match.group(1), args)
+                if word is None:
+                    return None
+                names.add(posixpath.basename(word))
+        return names
 
     def last(self, name: str) -> Instruction | None:
         found = [i for i in self.final if i.name == name]
@@ -129,6 +151,27 @@ class Dockerfile:
         return None
 
 
+_REQUIREMENT_ARG = re.compile(r"(?:^|\s)(?:-r|-c|--requirement|--constraint)[=\s]+([^\s;&|]+)")
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _substitute(word: str, args: dict[str, str]) -> str | None:
+    """``word`` with ``$NAME``/``${NAME}``/``${NAME:-x}`` from ARG defaults; None when one has no value."""
+    unresolved = False
+
+    def one(match: re.Match[str]) -> str:
+        nonlocal unresolved
+        name = match.group(1) or match.group(3)
+        value = args.get(name, match.group(2))
+        if value is None:
+            unresolved = True
+            return ""
+        return value
+
+    out = _VARIABLE.sub(one, word.strip("'\""))
+    return None if unresolved else out
+
+
 def _stages(structure: list[dict[str, Any]]) -> list[tuple[str | None, str, list[Instruction]]]:
     """(alias, base image or stage, instructions) per stage, in file order."""
     stages: list[tuple[str | None, str, list[Instruction]]] = []
@@ -163,6 +206,7 @@ def read_dockerfile(door: Artifacts, path: Path, context: Path, target: str | No
             known = ", ".join(a for a, _, _ in stages if a) or "none named"
             raise InputError(shown, 1, f"build target {target!r} is not a stage of this Dockerfile (stages: {known})")
         index = named[0]
+    index_of_judged = index
     chain: list[list[Instruction]] = []
     seen: set[int] = set()
     while index not in seen:
@@ -174,4 +218,44 @@ def read_dockerfile(door: Artifacts, path: Path, context: Path, target: str | No
             break
         index = parent
     final = [ins for part in chain for ins in part]
-    return Dockerfile(path, shown, context, target, final, door)
+    contributing: list[Instruction] = []
+    pending, visited = [index_of_judged], set()
+    while pending:
+        current = pending.pop()
+        if current in visited:
+            continue
+        visited.add(current)
+        for stage in _chain(stages, current):
+            contributing.extend(i for i in stages[stage][2] if i not in contributing)
+            for ins in stages[stage][2]:
+                source = _copy_from(ins)
+                found = _stage_index(stages, source, stage) if source else None
+                if found is not None:
+                    pending.append(found)
+    return Dockerfile(path, shown, context, target, final, door, contributing)
+
+
+def _stage_index(stages: list[tuple[str | None, str, list[Instruction]]], name: str, before: int) -> int | None:
+    """The stage ``name`` (an alias or a 0-based number) refers to, among the stages before ``before``."""
+    if name.isdigit():
+        return int(name) if int(name) < before else None
+    return next((i for i, (a, _, _) in enumerate(stages[:before]) if a and a.lower() == name.lower()), None)
+
+
+def _chain(stages: list[tuple[str | None, str, list[Instruction]]], index: int) -> list[int]:
+    """Stage ``index`` and the stages it is built FROM, base first."""
+    out: list[int] = []
+    while index not in out:
+        out.insert(0, index)
+        parent = _stage_index(stages, stages[index][1], index)
+        if parent is None:
+            break
+        index = parent
+    return out
+
+
+def _copy_from(ins: Instruction) -> str | None:
+    if ins.name not in ("COPY", "ADD"):
+        return None
+    match = re.search(r"--from=(\S+)", ins.value)
+    return match.group(1) if match else None

@@ -21,8 +21,10 @@ from pathlib import Path
 import yaml
 
 from . import lockfiles
-from .artifacts import Artifacts
+from .artifacts import ArtifactError, Artifacts
 from .compose import ComposeError, ComposeProject, ComposeService, NoComposeFile, discover, load_project, split_profiles
+from .dockerfile import Dockerfile, read_dockerfile
+from .errors import InputError
 from .files import write_atomic
 from .images import kind_of_image
 from .secrets import secret_named
@@ -32,7 +34,11 @@ ONE_SHOT = re.compile(
     r"collectstatic|createbuckets?|mc (mb|alias)|init|setup|bootstrap|provision|wait-for)\b",
     re.IGNORECASE,
 )
-WORKER = re.compile(r"\b(celery\b.*\b(worker|beat)|sidekiq|rq worker|dramatiq|huey|arq|consumer|worker)\b", re.I)
+WORKER = re.compile(
+    r"\b(celery\b.*\b(worker|beat)|sidekiq|rq worker|dramatiq|huey|arq)\b|celery-?(worker|beat)\b|"
+    r"(consumer|worker|scheduler)\b",  # no leading boundary: celeryworker, /start-celeryworker; not --workers
+    re.I,
+)
 TEST_DIRS = ("tests", "test", "__tests__", "spec")
 CONFIG_NAMES = re.compile(r"^(config|settings|application|app)[\w.-]*\.(ya?ml|toml|ini|conf|json)$", re.IGNORECASE)
 SKIP_DIRS = {"node_modules", ".venv", "venv", ".git", "__pycache__", "dist", "build", "vendor", "site-packages"}
@@ -53,7 +59,26 @@ class Row:
     notes: dict[str, str] = field(default_factory=dict)
 
 
-def guess_kind(service: ComposeService) -> tuple[str, str]:
+def _dockerfile(service: ComposeService, door: Artifacts | None) -> Dockerfile | None:
+    if door is None or service.dockerfile is None or service.build_context is None:
+        return None
+    try:
+        return read_dockerfile(door, service.dockerfile, service.build_context, service.build_target)
+    except (InputError, ArtifactError):
+        return None
+
+
+def base_image(service: ComposeService, door: Artifacts | None) -> str | None:
+    """The image the judged stage of the service's Dockerfile is built FROM (None when unreadable)."""
+    dockerfile = _dockerfile(service, door)
+    if dockerfile is None:
+        return None
+    first = dockerfile.final[0] if dockerfile.final else None
+    words = [w for w in first.value.split() if not w.startswith("--")] if first else []
+    return words[0] if words else None
+
+
+def guess_kind(service: ComposeService, door: Artifacts | None = None) -> tuple[str, str]:
     """(kind, why) for one compose service, from what it is."""
     command = " ".join([*(service.entrypoint or []), *(service.command or [])])
     restart = (service.restart or "").lower()
@@ -76,6 +101,10 @@ def guess_kind(service: ComposeService) -> tuple[str, str]:
                 "worker",
                 f"kind: the stack builds it (build: {shown}) and it consumes a queue ({command[:40] or service.name})",
             )
+        base = base_image(service, door)
+        known = kind_of_image(base) if base else None
+        if known:
+            return known[0], f"kind: built FROM {base} ({known[1]}), the upstream image with the stack's config"
         return "service", f"kind: the stack builds it (build: {shown}): own code"
     if service.image:
         known = kind_of_image(service.image)
@@ -116,7 +145,10 @@ class Finder:
         if context is None or not self.door.is_dir(context):
             return
         row.fields["code"] = _rel(context, self.root)
-        locks = [_rel(p, self.root) for p in lockfiles.discover(self.door, context)]
+        found = lockfiles.discover(self.door, context)
+        dockerfile = _dockerfile(service, self.door)
+        found = lockfiles.installed_by_image(found, dockerfile.requirement_files() if dockerfile else None)
+        locks = [_rel(p, self.root) for p in found]
         if locks:
             row.fields["lockfiles"] = locks
             row.notes["lockfiles"] = "found in the build context"
@@ -234,7 +266,7 @@ def build_rows(project: ComposeProject, finder: Finder, owner: str) -> tuple[lis
         if service.replicas == 0:
             skipped.append(f"{name}: deploy.replicas 0 (runs no container)")
             continue
-        kind, why = guess_kind(service)
+        kind, why = guess_kind(service, finder.door)
         row = Row(name, kind, why)
         row.fields["compose_services"] = [name]
         if service.builds or kind in ("service", "worker", "job"):

@@ -368,6 +368,22 @@ def read_lockfile(door: Artifacts, path: Path) -> Lockfile:
     return lock
 
 
+def is_requirements_file(path: Path) -> bool:
+    """A pip requirements file as discovered (``requirements*.txt``, ``requirements/*.txt``)."""
+    return path.suffix == ".txt" and (path.name.startswith("requirements") or path.parent.name == "requirements")
+
+
+def installed_by_image(found: list[Path], installed: set[str] | None) -> list[Path]:
+    """The discovered files the image ships: when its Dockerfile names the pip requirement files it
+    installs (``installed``, base names) and each is among ``found``, other requirement files (a
+    ``requirements/local.txt`` only a dev stage installs) are dropped; their ``-r`` includes are read
+    through them. Otherwise every file is judged (fail closed: more files, never fewer)."""
+    requirements = [p for p in found if is_requirements_file(p)]
+    if not installed or not requirements or not all(any(p.name == n for p in requirements) for n in installed):
+        return found
+    return [p for p in found if not is_requirements_file(p) or p.name in installed]
+
+
 def discover(door: Artifacts, folder: Path) -> list[Path]:
     """Lockfiles and requirement files at the top of a build context (what a Dockerfile would COPY)."""
     found: list[Path] = []

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,6 +68,9 @@ PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 _URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^\s:/@'\"]*:([^\s@/'\"]+)@", re.IGNORECASE)
+# ``nats://TOKEN@host``, ``https://TOKEN@github.com``: a userinfo with no password that is token-shaped
+# (long, letters and digits) is the credential itself; ``postgresql://shop@db`` names a user.
+_URL_TOKEN = re.compile(r"[a-z][a-z0-9+.-]*://([A-Za-z0-9_\-.~%]{16,})@", re.IGNORECASE)
 _EXTRA_TOKENS = re.compile(
     r"\b(ghp_[A-Za-z0-9]{30,}|gh[osru]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|glpat-[A-Za-z0-9_-]{20,})"
 )
@@ -131,7 +134,13 @@ def secret_named(name: str) -> bool:
 def url_password(value: str) -> str | None:
     match = _URL_PASSWORD.search(value)
     if match is None:
-        return None
+        token = _URL_TOKEN.search(value)
+        if token is None:
+            return None
+        user = unquote(token.group(1))
+        if not (re.search(r"[0-9]", user) and re.search(r"[A-Za-z]", user)):
+            return None
+        return None if looks_placeholder(user) else user
     password = unquote(match.group(1))
     return None if looks_placeholder(password) else password
 
@@ -245,11 +254,18 @@ def tracked(path: Path) -> bool:
 
 
 def _dedupe(sightings: Iterable[Sighting]) -> list[Sighting]:
+    """One sighting per (value, location), naming every service that gets it (anchors, extends and a
+    shared env_file hand one written value to several services)."""
     out: dict[tuple[str, str], Sighting] = {}
     for s in sightings:
         key = (s.value, s.location)
-        if key not in out or (s.literal and not out[key].literal):
+        kept = out.get(key)
+        if kept is None:
             out[key] = s
+            continue
+        best = s if s.literal and not kept.literal else kept
+        services = tuple(dict.fromkeys(kept.services + s.services))
+        out[key] = replace(best, services=services)
     return list(out.values())
 
 

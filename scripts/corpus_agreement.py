@@ -25,9 +25,10 @@ def main() -> int:
         print(
             f"{o.project:24} {o.agreed:4}/{o.cells:<4} cells agree"
             + (f"; {len(o.problems)} problem(s)" if o.problems else "")
+            + (f"; {len(o.known)} known open gap(s)" if o.known else "")
         )
         if verbose:
-            for line in o.problems + o.disagreements:
+            for line in o.problems + o.disagreements + [f"(open) {k}" for k in o.known]:
                 print(f"    {line}")
     print(
         f"agreement: {agreed}/{cells} cells ({100 * agreed / cells if cells else 0:.1f}%) over {len(outcomes)} projects"

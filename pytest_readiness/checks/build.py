@@ -53,16 +53,27 @@ def row_lockfiles(service: Service) -> tuple[list[Path], str]:
         return [service.path(rel) for rel in declared], "declared in services.yaml"
     found: list[Path] = []
     folders: list[Path] = []
+    installed: set[str] | None = set()
     try:
-        folders = [c.build_context for c in service.compose_services if c.build_context is not None]
+        containers = [c for c in service.compose_services if c.build_context is not None]
+        folders = [c.build_context for c in containers if c.build_context is not None]
+        for container in containers:
+            dockerfile = dockerfile_of(service, container)
+            names = dockerfile.requirement_files() if dockerfile is not None else None
+            installed = None if names is None or installed is None else installed | names
     except (InputError, Exception):
-        folders = []
+        folders, installed = [], None
     if service.spec.raw.get("code"):
         folders.append(service.path(str(service.spec.raw["code"])))
+        installed = None
     for folder in dict.fromkeys(folders):
         found.extend(p for p in lockmod.discover(service.artifacts, folder) if p not in found)
     shown = ", ".join(service.show(f) for f in dict.fromkeys(folders)) or "(no build context)"
-    return found, f"found in the build context {shown}"
+    how = f"found in the build context {shown}"
+    kept = lockmod.installed_by_image(found, installed)
+    if kept != found and installed:
+        return kept, how + f" (the judged image installs {', '.join(sorted(installed))})"
+    return found, how
 
 
 def _lockfiles(service: Service) -> tuple[list[Lockfile], str, Verdict | None]:
@@ -395,6 +406,22 @@ def shell_c_body(argv: Sequence[str]) -> str | None:
     return None
 
 
+_NPM_LIFECYCLE = frozenset({"start", "test", "stop", "restart"})
+
+
+def _package_script(argv: Sequence[str]) -> str | None:
+    """The package.json script a command runs: ``npm start``, ``npm run X``, ``yarn X``, ``pnpm run X``."""
+    words = [w for w in argv if not w.startswith("-")]
+    if not words or posixpath.basename(words[0]) not in ("npm", "yarn", "pnpm"):
+        return None
+    rest = words[1:]
+    if rest[:1] in (["run"], ["run-script"]) and len(rest) >= 2:
+        return rest[1]
+    if rest and (rest[0] in _NPM_LIFECYCLE or posixpath.basename(words[0]) != "npm"):
+        return rest[0] if rest[0] not in ("install", "add", "ci", "exec", "dlx") else None
+    return None
+
+
 @dataclass
 class _Scan:
     """What no-install-at-start looked at and found for one row."""
@@ -403,6 +430,7 @@ class _Scan:
     findings: list[Evidence] = field(default_factory=list)
     checked: list[Evidence] = field(default_factory=list)
     seen_scripts: set[Path] = field(default_factory=set)
+    seen_package_scripts: set[tuple[Path, str]] = field(default_factory=set)
 
     def command_words(self, argv: Sequence[str]) -> list[ShellCommand]:
         commands = [ShellCommand(tuple(argv), 0)]
@@ -424,10 +452,37 @@ class _Scan:
             location = f"{where.rsplit(':', 1)[0]}:{line_of(cmd.offset)}" if line_of else where
             if install:
                 self.findings.append(Evidence(location, f"{what} runs `{install}` at container start"))
+            script_name = _package_script(cmd.argv)
+            if script_name is not None:
+                self.check_package_script(script_name, resolve)
             for word in cmd.argv:
                 script = resolve(word)
                 if script is not None:
                     self.check_script(script, resolve)
+
+    def check_package_script(self, name: str, resolve: _Resolver) -> None:
+        """``npm start`` / ``yarn run build`` runs ``scripts.NAME`` of the image's package.json."""
+        path = resolve.package_json()
+        if path is None or (path, name) in self.seen_package_scripts or len(self.seen_package_scripts) > 20:
+            return
+        self.seen_package_scripts.add((path, name))
+        shown = self.service.show(path)
+        try:
+            text = self.service.artifacts.text(path).text
+            scripts = self.service.artifacts.json(path).data.get("scripts") or {}
+        except (ArtifactError, AttributeError):
+            return
+        body = scripts.get(name) if isinstance(scripts, dict) else None
+        if not isinstance(body, str):
+            return
+        match = re.search(rf'"{re.escape(name)}"\s*:', text)
+        line = text.count("\n", 0, match.start()) + 1 if match else 1
+        try:
+            commands = shell_commands(body)
+        except ValueError:
+            return
+        self.checked.append(Evidence(f"{shown}:{line}", f"package.json scripts.{name}"))
+        self.check_commands(commands, f"{shown}:{line}", f"package.json scripts.{name}", resolve)
 
     def check_script(self, path: Path, resolve: _Resolver) -> None:
         if path in self.seen_scripts or len(self.seen_scripts) > 20:
@@ -470,6 +525,17 @@ class _Resolver:
         if found is None or not self.service.artifacts.is_file(found):
             return None
         return found if self._looks_like_shell(found) else None
+
+    def package_json(self) -> Path | None:
+        """The package.json in the container's working directory (copied in, bind-mounted, or the
+        build context's own)."""
+        found = self._bind_mount("package.json")
+        if found is None and self.dockerfile is not None:
+            copied = self.dockerfile.context_file("package.json")
+            found = copied[0] if copied else None
+        if found is None and self.container.build_context is not None:
+            found = self.container.build_context / "package.json"
+        return found if found is not None and self.service.artifacts.is_file(found) else None
 
     def _bind_mount(self, word: str) -> Path | None:
         workdir = self.dockerfile.workdir() if self.dockerfile else "/"

@@ -52,6 +52,12 @@ _ENV_VALUE = re.compile(
     r"^\s*(\d+(\.\d+)?\s*(ms|s|m|h|sec|secs|seconds)?|true|yes|on|exponential|linear)\s*$", re.IGNORECASE
 )
 _SOURCE_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".go", ".rb", ".java", ".kt", ".rs", ".php", ".cs", ".ex", ".exs")
+# Config files in the build context that a reconnect setting may live in (a pipeline's
+# ``retry_max_interval => 64``, a client's ``reconnect_attempts: 10``); JSON is left out (lockfiles).
+_CONFIG_SUFFIXES = (".conf", ".yml", ".yaml", ".toml", ".ini", ".properties", ".cfg")
+_COMPOSE_FILE = re.compile(r"^(docker-)?compose([.-][\w.-]+)?\.ya?ml$", re.IGNORECASE)
+# Job retry in other languages: a Sidekiq job's ``sidekiq_options retry: 5``, ActiveJob's ``retry_on``.
+_JOB_RETRY = re.compile(r"\bsidekiq_options\b|\bretry_on\b|\bdiscard_on\b|\bsidekiq_retry_in\b")
 _SOURCE_RETRY = re.compile(r"\b(\w*(retry|retries|backoff|reconnect)\w*)\b", re.IGNORECASE)
 
 
@@ -110,7 +116,7 @@ def config_retry_settings(service: Service, rel: str) -> list[Evidence]:
                 found.append(Evidence(f"{shown}:{line}", f"{'.'.join(keys)}: {value}"))
         return found
     for number, line_text in enumerate(text.splitlines(), start=1):
-        match = re.match(r"^\s*([A-Za-z0-9_.-]+)\s*[=:\s]\s*([^#;]+)", line_text)
+        match = re.match(r"^\s*([A-Za-z0-9_.-]+)\s*(?:=>|[=:\s])\s*([^#;]+)", line_text)
         if match and _RETRY_WORD.search(match.group(1)) and _is_setting(match.group(2)):
             found.append(Evidence(f"{shown}:{number}", f"{match.group(1)} = {match.group(2).strip()}"))
     return found
@@ -215,6 +221,7 @@ def code_retry_evidence(
     tests excluded: Python by ``ast``, other languages by their retry/backoff/reconnect identifiers."""
     door = service.artifacts
     files = [code_dir] if door.is_file(code_dir) else door.files_under(code_dir, (".py", *_SOURCE_SUFFIXES))
+    configs = [] if door.is_file(code_dir) else door.files_under(code_dir, _CONFIG_SUFFIXES)
     found: list[Evidence] = []
     task: list[Evidence] = []
     broken: list[Evidence] = []
@@ -238,7 +245,9 @@ def code_retry_evidence(
                 if stripped.startswith(("//", "#", "*", "/*")):
                     continue
                 match = _SOURCE_RETRY.search(source_line)
-                if match:
+                if match and _JOB_RETRY.search(source_line):
+                    task.append(Evidence(f"{shown}:{number}", f"{stripped[:80]} (job retry, not reconnect)"))
+                elif match:
                     found.append(Evidence(f"{shown}:{number}", f"{match.group(1)} in code"))
                     break
             continue
@@ -255,6 +264,16 @@ def code_retry_evidence(
             Evidence(f"{shown}:{line}", f"{what} (task retry, not reconnect)")
             for line, what in sorted(set(finder.task_retry))
         )
+    for config in configs:
+        rel_parts = config.relative_to(code_dir).parts
+        if any(p in ("tests", "test", "__tests__", "spec", "node_modules") for p in rel_parts[:-1]):
+            continue
+        if _COMPOSE_FILE.match(config.name):
+            continue  # the stack's own compose files: healthcheck retries are not the client's reconnects
+        try:
+            found.extend(config_retry_settings(service, str(config)))
+        except (InputError, ArtifactError, ValueError):
+            continue  # an unreadable incidental file is no evidence either way
     return found, task, broken
 
 

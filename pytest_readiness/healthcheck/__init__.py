@@ -83,6 +83,9 @@ def test_body(test: Sequence[str] | str | None) -> str | list[str] | None:
 
 
 _URL_IN_TEXT = re.compile(r"""\b(https?|tcp|grpc)://([^\s'"`/?#]+)""", re.IGNORECASE)
+_NODE_OPTIONS_HOST = re.compile(r"\b(host|hostname)\s*:\s*['\"`]([A-Za-z0-9_.:\[\]-]+)['\"`]")
+_NODE_PORT = re.compile(r"\bport\s*:\s*(?:process\.env\.\w+\s*\|\|\s*)?['\"]?(\d{1,5})")
+_NODE_PORT_DEFAULT = re.compile(r"process\.env\.\w*PORT\w*\s*\|\|\s*['\"]?(\d{1,5})")
 _NODE_EXIT = re.compile(r"process\.exit\(\s*(?!0\s*\))|process\.exitCode\s*=\s*[1-9]|throw\b")
 
 
@@ -120,6 +123,15 @@ class _Classifier:
                 self.reader.network_probe(command, *self.host_port(m.group(2)), "requests", f"endpoint {m.group(0)}")
                 for m in _URL_IN_TEXT.finditer(found.text)
             ]
+            for m in _NODE_OPTIONS_HOST.finditer(found.text):
+                # http.get({host: '127.0.0.1', port, path: '/health'}): the options-object form
+                port = _NODE_PORT.search(found.text, m.start()) or _NODE_PORT_DEFAULT.search(found.text)
+                shown = f"{{host: '{m.group(2)}'{', port ' + port.group(1) if port else ''}}}"
+                probes.append(
+                    self.reader.network_probe(
+                        command, m.group(2), port.group(1) if port else None, "requests", f"endpoint {shown}"
+                    )
+                )
             if not _NODE_EXIT.search(found.text):
                 return Const(0), via
             return self.synthetic(command, probes), via

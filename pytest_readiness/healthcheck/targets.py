@@ -484,6 +484,25 @@ class CommandReader:
             host = None  # a unix-socket directory is local
         self.network(command, host, port, "pings", "postgres server")
 
+    def minio_client(self, name: str, rest: list[str], command: str) -> None:
+        """``mc ready local``, ``mc admin info ALIAS``: the alias's URL comes from ``MC_HOST_<alias>``; the
+        MinIO image predefines ``local`` as its own ``http://localhost:9000``."""
+        words = [w for w in rest if not w.startswith("-")]
+        if words[:1] == ["admin"] and len(words) >= 3 and words[1] == "info":
+            alias = words[2]
+        elif words[:1] in (["ready"], ["ping"]) and len(words) >= 2:
+            alias = words[1]
+        else:
+            return
+        url = self.environment.get(f"MC_HOST_{alias}")
+        if url:
+            host, port = url_host(url)
+        elif alias == "local":
+            host, port = None, "9000"
+        else:
+            return
+        self.network(command, host, port, "pings", "minio server")
+
     def mysql(self, name: str, rest: list[str], command: str) -> None:
         opts, _ = _parse_args(rest, _MYSQL)
         host, port = _opt(opts, "-h", "--host"), _opt(opts, "-P", "--port")
@@ -677,6 +696,7 @@ _HANDLERS: dict[str, Callable[[CommandReader, str, list[str], str], None]] = {
         ("rabbitmq-diagnostics", "rabbitmqctl", "nodetool", "zkServer.sh", "consul", "vault", "celery"),
         CommandReader.own_tool,
     ),
+    "mc": CommandReader.minio_client,
     "kill": CommandReader.kill,
     "find": CommandReader.find,
     "stat": CommandReader.stat,
