@@ -7,6 +7,7 @@ hands in, so this module does not know how probes are built.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -139,9 +140,24 @@ class Stack:
 
     @property
     def redactor(self) -> Redactor:
-        """Masks the declared secret values in any text; built once, used on every report of the run."""
+        """Masks every secret value the stack holds (declared in services.yaml and discovered in its
+        compose files, env_files, .env and Dockerfiles) in any text; built once, used on every report."""
         if self._redactor is None:
-            self._redactor = Redactor(self.secret_values())
+            values = dict(self.secret_values())
+            try:
+                from .secrets import discover, redaction_values
+
+                names = {spec.name.lower() for spec in self.config.services}
+                with contextlib.suppress(Exception):
+                    names |= {n.lower() for n in (self.compose.services if self.compose else ())}
+                for name, value in redaction_values(discover(self)).items():
+                    # a weak password equal to a service's name (POSTGRES_PASSWORD=postgres) is a finding
+                    # for secrets-not-logged; masking the name would blank the whole report
+                    if value not in values.values() and value.lower() not in names:
+                        values[name if name not in values else f"{name}_found"] = value
+            except Exception:
+                pass
+            self._redactor = Redactor(values)
         return self._redactor
 
     @property

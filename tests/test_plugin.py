@@ -399,3 +399,40 @@ def test_report_write_failure_is_one_line_and_fails_the_run(stack: pytest.Pytest
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["ERROR: --readiness-json: cannot write */out/x.json: *"])
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_secret_found_only_in_compose_is_masked_in_every_form(stack: pytest.Pytester) -> None:
+    """Not declared in services.yaml: discovered in the compose environment, masked raw, URL-encoded and
+    HTML-escaped in the terminal, JSON and JUnit."""
+    secret = "Zq9&k<v>7 tR!p"
+    (stack.path / "stack" / "compose.yaml").write_text(
+        f"services:\n  api:\n    image: api:1.0.0\n    environment:\n      API_PASSWORD: '{secret}'\n"
+    )
+    stack.makefile(
+        ".yaml",
+        services=SERVICES.replace("    kind: service\n", "    kind: service\n    compose_services: [api]\n").replace(
+            "stack:\n  name: demo\n", "stack:\n  name: demo\n  compose: [compose.yaml]\n"
+        ),
+    )
+    stack.makepyfile(
+        test_more=f"""
+        import pytest
+        from urllib.parse import quote
+
+        @pytest.mark.readiness(id="demo.leaky", level="L1")
+        def test_leaky(service):
+            secret = {secret!r}
+            service.cite(f"dsn postgresql://u:{{quote(secret, safe='')}}@db/x")
+            print("debug", secret)
+            assert False, f"found {{secret}} in the log"
+    """
+    )
+    result, data = run_json(stack, "--junitxml=junit.xml", "-rA", "-o", "junit_logging=all")
+    text = result.stdout.str() + result.stderr.str()
+    junit = (stack.path / "junit.xml").read_text()
+    dumped = json.dumps(data)
+    encoded = "Zq9%26k%3Cv%3E7%20tR%21p"
+    for out in (text, dumped, junit):
+        for form in (secret, encoded, "Zq9&amp;k&lt;v&gt;7"):
+            assert form not in out
+    assert "<redacted:API_PASSWORD>" in dumped
