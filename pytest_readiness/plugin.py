@@ -146,6 +146,9 @@ def pytest_configure(config: pytest.Config) -> None:
         from .reporter import ScorecardReporter, check_outputs
 
         check_outputs(config)
+        from .atomic_outputs import AtomicOutputs
+
+        config.pluginmanager.register(AtomicOutputs(config), "readiness-atomic-outputs")
         reporter = ScorecardReporter(config, stack)
         config.pluginmanager.register(reporter, "readiness-scorecard")
         if config.pluginmanager.hasplugin("html"):
