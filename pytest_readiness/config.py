@@ -236,7 +236,8 @@ def _read_document(path: Path, shown: str) -> MarkedDocument:
 
 
 def _path_keyword(base: Path) -> Any:
-    """The schema's ``x-stack-path`` keyword: a path must stay inside the stack root (symlinks followed)."""
+    """The schema's ``x-stack-path`` keyword: a path must stay inside the stack root (symlinks followed);
+    with the value ``"file"`` it must also be a regular file where it exists (a compose file, not a folder)."""
     real_root = [""]
 
     def check(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
@@ -248,6 +249,11 @@ def _path_keyword(base: Path) -> Any:
                 f"{_shown(instance)} resolves outside the stack root ({display_path(real_root[0])}); "
                 "keep every path inside stack.root",
                 validator="x-stack-path",
+            )
+        elif value == "file" and os.path.lexists(real) and not os.path.isfile(real):
+            what = "a folder" if os.path.isdir(real) else "not a regular file (a device, FIFO or socket)"
+            yield jsonschema.ValidationError(
+                f"{_shown(instance)} is {what}; name a file here", validator="x-stack-path"
             )
 
     def set_root(data: Any) -> None:

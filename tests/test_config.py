@@ -108,3 +108,16 @@ def test_missing_file_and_missing_root(tmp_path: Path) -> None:
 def test_empty_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="None is not a mapping"):
         load_config(write(tmp_path, ""))
+
+
+def test_a_compose_entry_that_is_a_folder_is_an_error_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    path = tmp_path / "services.yaml"
+    path.write_text(
+        "version: 1\nstack: {name: x, root: ., compose: [sub]}\n"
+        "services:\n  - {name: a, kind: service, target: L1}\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.line == 2
+    assert "'sub' is a folder" in str(info.value)
