@@ -205,6 +205,8 @@ def floating_reason(ref: ImageRef) -> str | None:
         return f"is tagged {tag!r}, a major version with a variant, which moves with every release of that major"
     if "$" in tag or "{" in tag:
         return f"is tagged {tag!r}, which is only known at run time"
+    if not any(c.isdigit() for c in tag):
+        return f"is tagged {tag!r}, which carries no version number (a moving name such as cli, fpm, prod)"
     return None
 
 

@@ -320,13 +320,13 @@ def render(
     lines.append("services:")
     for row in rows:
         lines.append(f"  - name: {_flow(row.name)}")
-        lines.append(f"    kind: {row.kind}  # {row.why}")
+        lines.append(f"    kind: {row.kind}  # {' '.join(row.why.split())}")
         lines.append(f"    target: {target}")
         for key, value in row.fields.items():
-            note = f"  # {row.notes[key]}" if key in row.notes else ""
+            note = f"  # {' '.join(row.notes[key].split())}" if key in row.notes else ""
             lines.append(f"    {key}: {_flow(value)}{note}")
     for line in skipped:
-        lines.append(f"  # no row for {line}")
+        lines.append(f"  # no row for {' '.join(line.split())}")
     return "\n".join(lines) + "\n"
 
 

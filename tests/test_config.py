@@ -114,8 +114,7 @@ def test_a_compose_entry_that_is_a_folder_is_an_error_at_its_line(tmp_path: Path
     (tmp_path / "sub").mkdir()
     path = tmp_path / "services.yaml"
     path.write_text(
-        "version: 1\nstack: {name: x, root: ., compose: [sub]}\n"
-        "services:\n  - {name: a, kind: service, target: L1}\n"
+        "version: 1\nstack: {name: x, root: ., compose: [sub]}\nservices:\n  - {name: a, kind: service, target: L1}\n"
     )
     with pytest.raises(ConfigError) as info:
         load_config(path)

@@ -237,6 +237,7 @@ _INSTALL_SUBCOMMANDS: dict[str, frozenset[str]] = {
     "cargo": frozenset({"install"}),
     "go": frozenset({"install", "get"}),
     "easy_install": frozenset({""}),
+    "composer": frozenset({"install", "require", "update"}),
 }
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
 _PIP = re.compile(r"^pip(\d+(\.\d+)?)?$")
@@ -279,6 +280,18 @@ def install_in_argv(argv: Sequence[str]) -> str | None:
         return shlex.join(words)
     if _PIP.match(head):
         head = "pip"
+    if (
+        head == "wp"
+        and len(rest) >= 2
+        and rest[0] in ("plugin", "theme", "core")
+        and rest[1]
+        in (
+            "install",
+            "update",
+            "download",
+        )
+    ):
+        return shlex.join(words)  # WP-CLI downloads plugin/theme/core code at start
     subs = _INSTALL_SUBCOMMANDS.get(head)
     if subs is None:
         return None

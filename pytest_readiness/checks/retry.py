@@ -277,6 +277,20 @@ def code_retry_evidence(
     return found, task, broken
 
 
+def mounted_config_files(service: Service, containers: list[ComposeService]) -> list[Path]:
+    """Config files of the repository the containers bind-mount (``./config/consumer.yaml:/app/...``)."""
+    found: list[Path] = []
+    for container in containers:
+        for mount in container.volumes:
+            if mount.type != "bind" or not mount.source:
+                continue
+            source = Path(mount.source)
+            config = source.suffix.lower() in _CONFIG_SUFFIXES and not _COMPOSE_FILE.match(source.name)
+            if config and source not in found and service.artifacts.is_file(source):
+                found.append(source)
+    return found
+
+
 def env_retry_settings(container: ComposeService) -> list[Evidence]:
     """Retry/backoff/reconnect settings in the container's environment (compose ``environment`` or
     ``env_file``), each cited where it is written."""

@@ -10,11 +10,13 @@ and the containers' memory use, OOM kills and restart counts.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from ..artifacts import ArtifactError
 from ..compose import ComposeService, parse_duration
 from ..context import Service
 from ..dockerfile import Dockerfile, exec_form
@@ -44,7 +46,13 @@ from .common import (
     join_reasons,
     limited,
 )
-from .retry import code_retry_evidence, config_retry_settings, env_dependencies, env_retry_settings
+from .retry import (
+    code_retry_evidence,
+    config_retry_settings,
+    env_dependencies,
+    env_retry_settings,
+    mounted_config_files,
+)
 
 GOOD_RESTART = frozenset({"always", "unless-stopped", "on-failure"})
 GOOD_DEPLOY_RESTART = frozenset({"any", "on-failure"})
@@ -593,6 +601,9 @@ def backoff_retry(service: Service) -> Verdict:
                 settings.extend(config_retry_settings(service, rel))
             except InputError as exc:
                 return input_failure(exc)
+        for mounted in mounted_config_files(service, containers):
+            with contextlib.suppress(InputError, ArtifactError, ValueError):
+                settings.extend(config_retry_settings(service, str(mounted)))
         code_dirs = []
         if service.spec.raw.get("code"):
             code_dirs.append(service.path(str(service.spec.raw["code"])))

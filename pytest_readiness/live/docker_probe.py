@@ -8,10 +8,11 @@ is imported lazily, so importing this module never touches the socket.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 if TYPE_CHECKING:
     import docker
@@ -230,6 +231,37 @@ def _is_connection_failure(exc: BaseException) -> bool:
     return isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout | OSError)
 
 
+T = TypeVar("T")
+
+
+class DeadlineExceeded(TimeoutError):
+    """An engine call that did not complete within its overall deadline (a dripping or stuck endpoint)."""
+
+
+def within(deadline: float, what: str, call: Callable[[], T]) -> T:
+    """``call()`` bounded by an overall ``deadline`` in seconds, not only per socket read.
+
+    requests' timeout bounds each read, so an endpoint that drips a byte every two seconds never trips
+    it. The call runs in a daemon thread (one the interpreter does not wait for at exit); when the
+    deadline passes first, DeadlineExceeded is raised and the stuck call is abandoned."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed to the caller's thread below
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, name=f"readiness-docker: {what}"[:60], daemon=True)
+    worker.start()
+    worker.join(deadline)
+    if worker.is_alive():
+        raise DeadlineExceeded(f"no complete answer within {deadline:g}s")
+    if "error" in box:
+        raise box["error"]
+    return cast(T, box["value"])
+
+
 class DockerProbe:
     """The Docker Engine at ``base_url`` (else ``$DOCKER_HOST``, else the local socket), probed lazily.
 
@@ -241,6 +273,7 @@ class DockerProbe:
         self._from_env = base_url is None
         self.base_url = base_url or os.environ.get("DOCKER_HOST") or DEFAULT_DOCKER_HOST
         self.timeout = timeout
+        self.deadline = timeout * 3  # a whole call, however slowly its bytes arrive
         self.connect_attempts = 0
         self._client: docker.DockerClient | None = None
         self._failure: Unobservable | None = None
@@ -277,8 +310,12 @@ class DockerProbe:
             tls = docker.utils.kwargs_from_env().get("tls") if self._from_env else None
             # version="auto" asks the engine for its API version: the one ping of this probe.
             # (the stubs say int; requests takes the float timeout as it is)
-            self._client = docker.DockerClient(
-                base_url=self.base_url, version="auto", timeout=cast(int, self.timeout), tls=tls or False
+            self._client = within(
+                self.deadline,
+                "connect",
+                lambda: docker.DockerClient(
+                    base_url=self.base_url, version="auto", timeout=cast(int, self.timeout), tls=tls or False
+                ),
             )
         except Exception as exc:  # DockerException, requests errors, bad URLs: all mean "not reachable"
             self._failure = self._unobservable(f"docker engine unreachable at {self.base_url}: {_short(exc)}")
@@ -303,7 +340,11 @@ class DockerProbe:
         if isinstance(client, Unobservable):
             return client
         try:
-            found = client.containers.list(all=True, filters={"label": labels}, ignore_removed=True)
+            found = within(
+                self.deadline,
+                "list",
+                lambda: client.containers.list(all=True, filters={"label": labels}, ignore_removed=True),
+            )
         except Exception as exc:
             return self._call_failed(f"listing containers labelled {', '.join(labels)}", exc)
         facts = [ContainerFacts.from_attrs(c.attrs) for c in found]
@@ -353,7 +394,13 @@ class DockerProbe:
             if isinstance(client, Unobservable):
                 return client
             try:
-                raw = client.api.logs(container_id, stdout=True, stderr=True, stream=False, tail=tail, timestamps=False)
+                raw = within(
+                    self.deadline,
+                    "logs",
+                    lambda: client.api.logs(
+                        container_id, stdout=True, stderr=True, stream=False, tail=tail, timestamps=False
+                    ),
+                )
             except Exception as exc:
                 return self._call_failed(f"reading the logs of container {container_id}", exc)
             text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
@@ -372,7 +419,9 @@ class DockerProbe:
                 import docker.utils
 
                 one_shot = None if docker.utils.version_lt(str(client.api.api_version), "1.41") else True
-                raw = client.api.stats(container_id, stream=False, one_shot=one_shot)
+                raw = within(
+                    self.deadline, "stats", lambda: client.api.stats(container_id, stream=False, one_shot=one_shot)
+                )
                 if isinstance(raw, Mapping):
                     result = dict(raw)
                 else:
@@ -408,7 +457,7 @@ class DockerProbe:
             return client
         result: str | Unobservable
         try:
-            top = client.api.top(container_id, ps_args="-o pid,uid")
+            top = within(self.deadline, "top", lambda: client.api.top(container_id, ps_args="-o pid,uid"))
             rows = [[str(x) for x in row] for row in top.get("Processes") or []]
             titles = [str(t).upper() for t in top.get("Titles") or []]
             pid_col, uid_col = titles.index("PID"), titles.index("UID")
@@ -425,7 +474,7 @@ class DockerProbe:
 
     def _exec_uid(self, client: docker.DockerClient, container_id: str) -> str | Unobservable:
         try:
-            container = client.containers.get(container_id)
+            container = within(self.deadline, "get", lambda: client.containers.get(container_id))
             if container.status != "running":
                 return self._unobservable(f"container {container_id} is {container.status}: no running user")
             code, output = container.exec_run(["id", "-u"], stdout=True, stderr=False)
