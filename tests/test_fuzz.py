@@ -107,3 +107,56 @@ def test_the_alias_bomb_is_refused_quickly() -> None:
     with pytest.raises(YamlProblem):
         parse_yaml(bomb)
     assert yaml.safe_load("a: 1") == {"a": 1}
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=30,
+)
+RUN_SHAPED = st.fixed_dictionaries(
+    {
+        "schema_version": st.sampled_from([1, 1, 2, "1", None]),
+        "stack": st.sampled_from(["demo", "demo", "other", 5]),
+        "partial": st.sampled_from([False, True, "no", None]),
+        "services": st.lists(
+            st.fixed_dictionaries(
+                {"name": st.sampled_from(["api", "db", 3, None]), "level": st.sampled_from(["L0", "L1.5", "L9", 2])}
+            )
+            | JSON_VALUES,
+            max_size=4,
+        )
+        | JSON_VALUES,
+    }
+)
+
+
+@FUZZ
+@given(st.one_of(RUN_SHAPED, JSON_VALUES), st.binary(max_size=40))
+def test_any_history_file_is_a_run_or_a_warning_never_a_crash(run: object, tail: bytes) -> None:
+    import json as json_module
+
+    from pytest_readiness.history import compare, find_previous
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        (folder / "20260101T000000.000000Z-20260101T000000Z-aaaaaaaa.json").write_text(json_module.dumps(run))
+        (folder / "20260102T000000.000000Z-20260102T000000Z-bbbbbbbb.json").write_bytes(json_module.dumps(run).encode() + tail)
+        previous, warnings = find_previous(folder, "demo")
+        assert all(w.startswith("history: ") for w in warnings)
+        changes = compare(previous, {"services": [{"name": "api", "level": "L1"}]})
+        assert "api" in changes
+
+
+def test_the_history_fuzz_reaches_the_reader() -> None:
+    """The file names above are ones the history reader lists (else the fuzz would test nothing)."""
+    import json as json_module
+
+    from pytest_readiness.history import find_previous
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp, "20260101T000000.000000Z-20260101T000000Z-aaaaaaaa.json")
+        path.write_text(json_module.dumps({"schema_version": 1, "stack": "demo", "services": []}))
+        assert find_previous(Path(tmp), "demo")[0] is not None
+        path.write_text("{")
+        assert find_previous(Path(tmp), "demo")[1]
