@@ -141,7 +141,9 @@ def test_any_history_file_is_a_run_or_a_warning_never_a_crash(run: object, tail:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "20260101T000000.000000Z-20260101T000000Z-aaaaaaaa.json").write_text(json_module.dumps(run))
-        (folder / "20260102T000000.000000Z-20260102T000000Z-bbbbbbbb.json").write_bytes(json_module.dumps(run).encode() + tail)
+        (folder / "20260102T000000.000000Z-20260102T000000Z-bbbbbbbb.json").write_bytes(
+            json_module.dumps(run).encode() + tail
+        )
         previous, warnings = find_previous(folder, "demo")
         assert all(w.startswith("history: ") for w in warnings)
         changes = compare(previous, {"services": [{"name": "api", "level": "L1"}]})
