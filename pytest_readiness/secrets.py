@@ -49,9 +49,10 @@ from detect_secrets.plugins.telegram_token import TelegramBotTokenDetector
 from detect_secrets.plugins.twilio import TwilioKeyDetector
 from detect_secrets.settings import transient_settings
 
-from .artifacts import ArtifactError
+from .artifacts import ArtifactError, Artifacts
 
 if TYPE_CHECKING:
+    from .compose import ComposeService
     from .context import Stack
 
 MIN_SECRET_LENGTH = 6
@@ -341,6 +342,8 @@ def _discover(stack: Stack) -> list[Sighting]:
                             sightings.append(
                                 Sighting(key, secret, dockerfile.where(ins), f"Dockerfile {ins.name}", True, (name,))
                             )
+        for name, service in project.services.items():
+            sightings.extend(_mounted_config_secrets(door, scanner, name, service))
         for secret_name, spec in project.top_level("secrets").items():
             if not isinstance(spec, dict):
                 continue
@@ -368,6 +371,49 @@ def _discover(stack: Stack) -> list[Sighting]:
                         Sighting(secret_name, text, project.where("secrets", secret_name), "compose secret file", False)
                     )
     return _dedupe(sightings)
+
+
+MOUNTED_CONFIG_SUFFIXES = (".yml", ".yaml", ".conf", ".toml", ".ini", ".json", ".properties", ".cfg", ".env")
+MAX_MOUNTED_CONFIG_BYTES = 1 << 20
+MAX_MOUNTED_CONFIG_FILES = 50
+
+
+def _mounted_config_secrets(
+    door: Artifacts, scanner: SecretScanner, name: str, service: ComposeService
+) -> list[Sighting]:
+    """Token-shaped secrets (a Slack webhook, a GitHub token, a URL with a password) in the repository's
+    config files the service bind-mounts (``./alertmanager/config.yml:/etc/alertmanager/config.yml``)."""
+    found: list[Sighting] = []
+    paths: list[Path] = []
+    for mount in service.volumes:
+        if mount.type != "bind" or not mount.source:
+            continue
+        source = Path(mount.source)
+        try:
+            if door.is_dir(source):  # a mounted config folder: its config files, a bounded number
+                paths.extend(door.files_under(source, MOUNTED_CONFIG_SUFFIXES)[:MAX_MOUNTED_CONFIG_FILES])
+            elif source.suffix.lower() in MOUNTED_CONFIG_SUFFIXES:
+                paths.append(source)
+        except ArtifactError:
+            continue
+    for candidate in dict.fromkeys(paths):
+        try:
+            path = door.resolve(candidate)
+            if door.stat(path).st_size > MAX_MOUNTED_CONFIG_BYTES:
+                continue
+            text = door.text(path).text
+        except ArtifactError:
+            continue  # outside the root, special or unreadable: least privilege and the door say so
+        literal = committed(path)
+        for number, line in enumerate(text.replace("\x00", "").splitlines(), start=1):
+            if line.lstrip().startswith(("#", "//", ";")):
+                continue
+            for detector, value in scanner.values_in(path.name, line):
+                where = f"{door.show(path)}:{number}"
+                found.append(
+                    Sighting(f"{detector} in a mounted config", value, where, "bind-mounted config", literal, (name,))
+                )
+    return found
 
 
 def _assignments(text: str) -> Iterator[tuple[str, str]]:
