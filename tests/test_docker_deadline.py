@@ -21,10 +21,19 @@ def _drip(conn: socket.socket, stop: threading.Event) -> None:
         pass
 
 
-@pytest.fixture
-def dripping_endpoint() -> Iterator[tuple[str, list[int]]]:
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
+@pytest.fixture(params=["tcp", "unix"])
+def dripping_endpoint(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, list[int]]]:
+    if request.param == "unix":
+        path = tmp_path_factory.mktemp("sock") / "docker.sock"
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+        url = f"unix://{path}"
+    else:
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        url = f"tcp://127.0.0.1:{server.getsockname()[1]}"
     server.listen(16)
     accepted = [0]
     stop = threading.Event()
@@ -39,12 +48,12 @@ def dripping_endpoint() -> Iterator[tuple[str, list[int]]]:
             threading.Thread(target=_drip, args=(conn, stop), daemon=True).start()
 
     threading.Thread(target=serve, daemon=True).start()
-    yield f"tcp://127.0.0.1:{server.getsockname()[1]}", accepted
+    yield url, accepted
     stop.set()
     server.close()
 
 
-def test_a_dripping_engine_costs_one_deadline_and_is_then_unobservable(
+def test_a_dripping_engine_costs_one_deadline_and_is_then_unobservable(  # over TCP and a unix socket
     dripping_endpoint: tuple[str, list[int]],
 ) -> None:
     url, accepted = dripping_endpoint
