@@ -104,7 +104,9 @@ def join_reasons(parts: Sequence[str], limit: int = 3) -> str:
 def input_failure(exc: InputError) -> Verdict:
     """An artifact that cannot be used: failed, located, with the fix being the artifact itself."""
     where = exc.path if exc.line is None else f"{exc.path}:{exc.line}"
-    return Verdict.failed(str(exc), Evidence(where, exc.message), fix=f"{where}: {exc.message}")
+    return Verdict.failed(
+        str(exc), Evidence(where, exc.message), fix=f"{where}: repair or regenerate the file ({exc.message})"
+    )
 
 
 def add_key(container: ComposeService, text: str) -> str:

@@ -73,7 +73,10 @@ def report_fix(reading: ReportReading, gaps: list[str], what: str) -> str:
     if reading.problem and "does not exist" in reading.problem:
         return f"{reading.shown}: make the {what} job write this report (and run it on its schedule)"
     if reading.problem:
-        return f"{reading.shown}: {reading.problem.split(': ', 1)[-1]}"
+        return (
+            f"{reading.shown}: make the {what} job write a whole, valid report "
+            f"({reading.problem.split(': ', 1)[-1]}), written to a temp file and renamed"
+        )
     if any("stale" in g for g in gaps):
         return f"{reading.shown}: run the {what} again and schedule it within its max_age"
     return f"{reading.at(reading.spec.status_field)}: fix what the {what} reports and rerun it until it passes"
