@@ -211,47 +211,34 @@ class SecretScanner:
         return found
 
 
-@cache
-def _git_root(folder: str) -> str | None:
+def _git(folder: str, *args: str) -> subprocess.CompletedProcess[str] | None:
+    """``git -C folder ARGS`` (None when git cannot run here)."""
     try:
-        proc = subprocess.run(
-            ["git", "-C", folder, "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
+        return subprocess.run(["git", "-C", folder, *args], capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
-    return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
+@cache
+def _git_root(folder: str) -> str | None:
+    proc = _git(folder, "rev-parse", "--show-toplevel")
+    return proc.stdout.strip() or None if proc is not None and proc.returncode == 0 else None
+
+
+@cache
 def committed(path: Path) -> bool:
     """A file of the project as checked in: present, and not ignored by git (outside git: present)."""
     root = _git_root(str(path.parent))
-    if root is None:
-        return True
-    try:
-        proc = subprocess.run(
-            ["git", "-C", root, "check-ignore", "-q", str(path)], capture_output=True, timeout=10, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return True
-    return proc.returncode != 0
+    proc = _git(root, "check-ignore", "-q", str(path)) if root is not None else None
+    return proc is None or proc.returncode != 0
 
 
+@cache
 def tracked(path: Path) -> bool:
     """Whether git tracks ``path`` (a ``.env`` is by convention kept out of git: only a tracked one is committed)."""
     root = _git_root(str(path.parent))
-    if root is None:
-        return False
-    try:
-        proc = subprocess.run(
-            ["git", "-C", root, "ls-files", "--error-unmatch", str(path)], capture_output=True, timeout=10, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return proc.returncode == 0
+    proc = _git(root, "ls-files", "--error-unmatch", str(path)) if root is not None else None
+    return proc is not None and proc.returncode == 0
 
 
 def _dedupe(sightings: Iterable[Sighting]) -> list[Sighting]:

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shlex
 from dataclasses import dataclass
 from typing import Any
 
 from ..artifacts import ArtifactError
 from ..compose import ComposeService, parse_duration
+from ..compose.model import test_text
 from ..context import Service
 from ..dockerfile import Dockerfile, exec_form
 from ..errors import InputError
@@ -92,11 +92,7 @@ class EffectiveHealthcheck:
 
     @property
     def command_text(self) -> str:
-        if not self.test or self.test[0] == "NONE":
-            return ""
-        if self.test[0] == "CMD":
-            return shlex.join(self.test[1:])
-        return " ".join(self.test[1:]) if self.test[0] == "CMD-SHELL" else shlex.join(self.test)
+        return test_text(self.test)
 
 
 _HC_OPTION = re.compile(r"--(interval|timeout|start-period|start-interval|retries)(?:=|\s+)(\S+)\s*")

@@ -59,6 +59,17 @@ def parse_memory(value: object) -> int:
     return int(float(match.group(1)) * 1024**power)
 
 
+def test_text(test: tuple[str, ...]) -> str:
+    """A healthcheck test as one shell-readable line: argv joined for CMD, the string for CMD-SHELL."""
+    if not test or test[0] == "NONE":
+        return ""
+    if test[0] == "CMD":
+        return shlex.join(test[1:])
+    if test[0] == "CMD-SHELL":
+        return " ".join(test[1:])
+    return shlex.join(test)
+
+
 @dataclass(frozen=True)
 class Healthcheck:
     """A service healthcheck; ``test`` is the list form (``CMD``, ``CMD-SHELL`` or ``NONE``).
@@ -75,14 +86,7 @@ class Healthcheck:
 
     @property
     def command_text(self) -> str:
-        """The test as one shell-readable line: argv joined for CMD, the string for CMD-SHELL."""
-        if not self.test or self.test[0] == "NONE":
-            return ""
-        if self.test[0] == "CMD":
-            return shlex.join(self.test[1:])
-        if self.test[0] == "CMD-SHELL":
-            return " ".join(self.test[1:])
-        return shlex.join(self.test)
+        return test_text(self.test)
 
 
 @dataclass(frozen=True)
