@@ -53,6 +53,7 @@ GOOD_APP = """
         limits:
           memory: 256m
           cpus: "0.5"
+          pids: 128
 """
 
 GOOD_DB = """
@@ -65,6 +66,7 @@ GOOD_DB = """
     restart: always
     mem_limit: 1g
     cpus: 1
+    pids_limit: 200
 """
 
 CONFIG = """
@@ -317,7 +319,25 @@ def test_limits_deploy_and_legacy_keys_pass(tmp_path: Path) -> None:
     assert check(tmp_path, "resource_limits").outcome is Outcome.PASSED
     verdict = check(tmp_path, "resource_limits", "db")
     assert verdict.outcome is Outcome.PASSED
-    assert "memory 1g, cpus 1" in verdict.evidence[0].detail
+    assert "memory 1g, cpus 1, pids 200" in verdict.evidence[0].detail
+
+
+def test_no_pids_limit_fails_even_with_memory_and_cpus(tmp_path: Path) -> None:
+    """A fork bomb exhausts the host's pid table whatever the memory and CPU limits say."""
+    db = replace(GOOD_DB, "    pids_limit: 200\n", "")
+    verdict = check(tmp_path, "resource_limits", "db", db=db)
+    assert verdict.outcome is Outcome.FAILED
+    assert "no pids limit" in verdict.reason
+    assert "pids_limit" in verdict.reason
+    assert verdict.fix
+    assert "pids: 256" in verdict.fix
+
+
+def test_pids_limit_of_minus_one_is_unlimited(tmp_path: Path) -> None:
+    db = replace(GOOD_DB, "    pids_limit: 200\n", "    pids_limit: -1\n")
+    verdict = check(tmp_path, "resource_limits", "db", db=db)
+    assert verdict.outcome is Outcome.FAILED
+    assert "no pids limit" in verdict.reason
 
 
 def test_missing_limits_fail(tmp_path: Path) -> None:

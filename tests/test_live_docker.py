@@ -238,6 +238,7 @@ def _good(port: int) -> dict[str, Any]:
         "security_opt": ["no-new-privileges:true"],
         "mem_limit": "64m",
         "cpus": 0.5,
+        "pids_limit": 64,
         "restart": "unless-stopped",
         "ports": [f"127.0.0.1:{port}:8080"],
     }
@@ -380,6 +381,7 @@ def test_probe_facts_of_the_running_project(live_project: LiveProject) -> None:
     assert not good.privileged
     assert good.memory == 64 * 1024 * 1024
     assert good.cpus == 0.5
+    assert good.pids_limit == 64
     assert good.image == BUSYBOX_IMAGE
     assert good.port_bindings == (PortBinding("127.0.0.1", str(live_project.ports[0]), "8080/tcp"),)
     assert "DB_PASSWORD" in good.env_names
@@ -430,7 +432,7 @@ def test_bad_service_fails_live_with_container_evidence(live_project: LiveProjec
     row = _row(live_project, "bad-svc")
     expected = {
         runtime.healthcheck_liveness: "unhealthy",
-        runtime.resource_limits: "no memory and no cpu limit applied",
+        runtime.resource_limits: "no memory and no cpu and no pids limit applied",
         security.network_exposure: f"0.0.0.0:{live_project.ports[1]}->8080/tcp (all interfaces)",
         security.least_privilege: "main process runs as uid 0",
         security.secrets_not_logged: "DB_PASSWORD",

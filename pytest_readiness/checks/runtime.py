@@ -464,6 +464,10 @@ def restart_policy(service: Service) -> Verdict:
     return Verdict.passed(f"{len(good)} container(s) restart on failure", *good)
 
 
+_SUGGESTED_LIMIT = {"memory": "512M", "cpus": "0.5", "pids": "256"}
+"""What a fix proposes for a missing limit: a starting point to tune from the container's observed usage."""
+
+
 def _human_bytes(value: int) -> str:
     for unit, size in (("g", 1024**3), ("m", 1024**2), ("k", 1024)):
         if value >= size and value % size == 0:
@@ -472,13 +476,14 @@ def _human_bytes(value: int) -> str:
 
 
 def resource_limits(service: Service) -> Verdict:
-    """runtime.resource-limits: memory and CPU limits on every container, so one runaway cannot starve the desk.
-    Live: the limits are applied in every running container (HostConfig.Memory, NanoCpus or CpuQuota)."""
+    """runtime.resource-limits: memory, CPU and pids limits on every container, so one runaway (a leak, a busy
+    loop, a fork bomb) cannot starve the desk. Live: the limits are applied in every running container
+    (HostConfig.Memory, NanoCpus or CpuQuota, PidsLimit)."""
     return with_live(_static_resource_limits(service), lambda: live_resource_limits(service))
 
 
 def live_resource_limits(service: Service) -> LivePart:
-    """Live part of runtime.resource-limits: a memory and a CPU limit applied in each running container."""
+    """Live part of runtime.resource-limits: memory, CPU and pids limits applied in each running container."""
     found = row_containers(service)
     if not isinstance(found, dict):
         return found
@@ -493,11 +498,13 @@ def live_resource_limits(service: Service) -> LivePart:
     for c in running:
         memory = _human_bytes(c.memory) if c.memory > 0 else None
         cpus = c.cpus
-        missing = [what for what, value in (("memory", memory), ("cpu", cpus)) if value is None]
+        pids = c.pids_limit if c.pids_limit > 0 else None
+        missing = [what for what, value in (("memory", memory), ("cpu", cpus), ("pids", pids)) if value is None]
         if missing:
             bad.append(Evidence(c.location, f"no {' and no '.join(missing)} limit applied (unlimited)"))
         else:
-            good.append(Evidence(c.location, f"applied: memory {memory}, cpus {cpus:g}"))
+            assert cpus is not None
+            good.append(Evidence(c.location, f"applied: memory {memory}, cpus {cpus:g}, pids {pids}"))
     if bad:
         return Verdict.failed(
             join_reasons([f"{e.location}: {e.detail}" for e in bad], 2) + "; recreate it with the limits set",
@@ -514,14 +521,13 @@ def _static_resource_limits(service: Service) -> Verdict:
     good: list[Evidence] = []
     todo: list[str] = []
     for container in containers:
-        missing = [
-            what for what, value in (("memory", container.memory_limit), ("cpus", container.cpu_limit)) if value is None
-        ]
+        limits = (("memory", container.memory_limit), ("cpus", container.cpu_limit), ("pids", container.pids_limit))
+        missing = [what for what, value in limits if value is None]
         limits_at = container.where("deploy", "resources", "limits") if "deploy" in container.written else None
         if missing:
             where = limits_at or container.where()
             bad.append(Evidence(where, f"{container.name}: no {' and no '.join(missing)} limit"))
-            wanted = ", ".join(f"{m}: {'512M' if m == 'memory' else '0.5'}" for m in missing)
+            wanted = ", ".join(f"{m}: {_SUGGESTED_LIMIT[m]}" for m in missing)
             if limits_at:
                 todo.append(f"{limits_at}: under deploy.resources.limits add  {wanted}")
             else:
@@ -532,18 +538,19 @@ def _static_resource_limits(service: Service) -> Verdict:
             good.append(
                 Evidence(
                     where,
-                    f"{container.name}: memory {_human_bytes(container.memory_limit)}, cpus {container.cpu_limit:g}",
+                    f"{container.name}: memory {_human_bytes(container.memory_limit)}, cpus {container.cpu_limit:g},"
+                    f" pids {container.pids_limit}",
                 )
             )
     if bad:
         return Verdict.failed(
             join_reasons([f"{e.detail} ({e.location})" for e in bad], 2)
-            + "; set deploy.resources.limits.memory and .cpus (or mem_limit/cpus)",
+            + "; set deploy.resources.limits.memory, .cpus and .pids (or mem_limit/cpus/pids_limit)",
             *bad,
             scope=Scope.STATIC_ONLY,
             fix=fixes(todo),
         )
-    return Verdict.passed(f"memory and CPU limits on {len(good)} container(s)", *good, scope=Scope.STATIC_ONLY)
+    return Verdict.passed(f"memory, CPU and pids limits on {len(good)} container(s)", *good, scope=Scope.STATIC_ONLY)
 
 
 # ---------------------------------------------------------------------------------------------------
