@@ -14,13 +14,14 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from .files import write_atomic
 from .levels import level_number
+from .results import CriterionResult
 
 DEFAULT_KEEP = 100
 SCHEMA_VERSION = 1
@@ -215,3 +216,60 @@ def prune(folder: Path, keep: int = DEFAULT_KEEP) -> list[Path]:
             except FileNotFoundError:
                 continue
     return removed
+
+
+TREND_RUNS = 20
+
+
+def trend_point(run: Mapping[str, Any]) -> dict[str, Any]:
+    """What the trend keeps of a run: when it was evaluated, the overall level and each service's level."""
+    checkpoint = run.get("checkpoint")
+    overall = checkpoint.get("overall") if isinstance(checkpoint, dict) else None
+    return {"evaluated_at": run.get("evaluated_at"), "overall": overall, "levels": _levels(run)}
+
+
+def level_trend(folder: Path, stack: str, limit: int = TREND_RUNS) -> tuple[list[dict[str, Any]], list[str]]:
+    """The newest ``limit`` full runs of ``stack`` as trend points, oldest first, and warnings for bad files."""
+    points: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    for run, warning in _newest_first(folder, stack):
+        if warning:
+            warnings.append(warning)
+        elif run is not None and not run.get("partial", False):
+            try:
+                points.append(trend_point(run))
+            except (KeyError, TypeError):
+                warnings.append(f"history: a run of {stack} in {folder} has no readable levels; left out of the trend")
+        if len(points) >= limit:
+            break
+    points.reverse()
+    return points, warnings
+
+
+def carry_over(
+    previous: Mapping[str, Any],
+    results: Mapping[tuple[str, str], CriterionResult],
+    wanted: Iterable[tuple[str, str]],
+) -> tuple[dict[tuple[str, str], CriterionResult], list[str]]:
+    """``results`` plus, for each wanted (service, criterion) this run did not run, the last full run's
+    result marked ``from_history`` (so a ``-k`` rerun shows real levels; the gate still fails)."""
+    merged = dict(results)
+    missing = {key for key in wanted if key not in merged}
+    if not missing:
+        return merged, []
+    evaluated = str(previous.get("evaluated_at") or "unknown time")
+    bad = 0
+    for raw in previous.get("results") or []:
+        try:
+            key = (str(raw["service"]), str(raw["criterion"]))
+            if key not in missing:
+                continue
+            old = CriterionResult.from_dict(raw)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            bad += 1
+            continue
+        old.from_history = evaluated
+        merged[key] = old
+        missing.discard(key)
+    warnings = [f"history: {bad} unreadable result(s) in the run of {evaluated} were not carried over"] if bad else []
+    return merged, warnings

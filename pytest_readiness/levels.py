@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -121,6 +121,13 @@ class ServiceLevel:
     all_gaps: int
     counts: dict[str, int]
     evidence: list[str] = field(default_factory=list)
+    level_if_observed: str = ""
+    unobserved: dict[str, str] = field(default_factory=dict)  # criterion id -> what would observe it
+
+    @property
+    def unverified(self) -> bool:
+        """The level would be higher if what was not observed passed."""
+        return bool(self.level_if_observed) and self.level_if_observed != self.level
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,6 +135,9 @@ class ServiceLevel:
             "title": self.title,
             "target": self.target,
             "level": self.level,
+            "level_if_observed": self.level_if_observed or self.level,
+            "unobserved": sorted(self.unobserved),
+            "unobserved_reasons": dict(sorted(self.unobserved.items())),
             "meets_target": self.meets_target,
             "gaps": [g.to_dict() for g in self.gaps],
             "open_gaps": self.all_gaps,
@@ -192,19 +202,16 @@ def service_level(
     """Highest L whose applicable criteria at or below it all passed (or are waived), plus the half step."""
     rows = [(c, _effective(results, service.name, c)) for c in catalog]
     applicable = [(c, r) for c, r in rows if r.outcome.applicable]
-    reached = 0
-    for n in (1, 2, 3):
-        if all(r.outcome.counts_as_passed for c, r in applicable if level_number(c.level) == n):
-            reached = n
-        else:
-            break
-    value: float = reached
-    # Half steps start at L1 (the seed's L1.5): a service failing any L1 criterion is a prototype.
-    if 1 <= reached < 3:
-        upper = [r for c, r in applicable if level_number(c.level) == reached + 1]
-        passing = sum(1 for r in upper if r.outcome.counts_as_passed)
-        if upper and passing / len(upper) >= half_step:
-            value = reached + 0.5
+    value = _level_value(applicable, lambda r: r.outcome.counts_as_passed, half_step)
+    # What could not be seen: results that ran and said "not observed" (a criterion that did not run at
+    # all is not "unobserved", it is missing, and stays a gap in both levels).
+    unobserved = [
+        (c, r) for c, r in applicable if r.outcome is Outcome.NOT_OBSERVED and (service.name, c.id) in results
+    ]
+    unobserved_ids = {c.id for c, _ in unobserved}
+    if_observed = _level_value(
+        applicable, lambda r: r.outcome.counts_as_passed or r.criterion in unobserved_ids, half_step
+    )
     failing = [(c, r) for c, r in applicable if not r.outcome.counts_as_passed]
     failing.sort(key=lambda cr: cr[0].sort_key)
     gaps = [Gap(c.id, c.level, r.reason, r.outcome.value, c.critical, r.scope, r.fix) for c, r in failing]
@@ -221,7 +228,31 @@ def service_level(
         gaps=gaps[:top],
         all_gaps=len(gaps),
         counts=counts,
+        level_if_observed=level_name(if_observed),
+        unobserved={c.id: r.reason for c, r in unobserved},
     )
+
+
+def _level_value(
+    applicable: Sequence[tuple[Criterion, CriterionResult]],
+    passes: Callable[[CriterionResult], bool],
+    half_step: float,
+) -> float:
+    """Highest L whose criteria at or below it all pass, plus the half step (which starts at L1)."""
+    reached = 0
+    for n in (1, 2, 3):
+        if all(passes(r) for c, r in applicable if level_number(c.level) == n):
+            reached = n
+        else:
+            break
+    value: float = reached
+    # Half steps start at L1 (the seed's L1.5): a service failing any L1 criterion is a prototype.
+    if 1 <= reached < 3:
+        upper = [r for c, r in applicable if level_number(c.level) == reached + 1]
+        passing = sum(1 for r in upper if passes(r))
+        if upper and passing / len(upper) >= half_step:
+            value = reached + 0.5
+    return value
 
 
 def median_level(values: Sequence[float]) -> float:
@@ -282,7 +313,14 @@ def checkpoint(
         )
     if selection:
         reasons.append(f"partial run ({selection}): the gate is only decided over the full checklist")
-    gate = "PASS" if not below and not errored and not incomplete and not selection and levels else "FAIL"
+    carried = [r for r in results.values() if r.from_history]
+    if carried:
+        reasons.append(
+            f"{len(carried)} result(s) carried over from the last full run ({carried[0].from_history}), "
+            "not observed now: the gate is only decided by a full run"
+        )
+    full = not incomplete and not selection and not carried
+    gate = "PASS" if not below and not errored and full and levels else "FAIL"
     return Checkpoint(
         overall=level_name(overall),
         weakest=weakest,

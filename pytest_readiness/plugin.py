@@ -96,6 +96,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write levels as Prometheus text exposition (node_exporter textfile collector) to PATH",
     )
     group.addoption(
+        "--readiness-badge",
+        metavar="PATH",
+        default=None,
+        help="write an SVG badge with the overall level and the gate (for a README) to PATH",
+    )
+    group.addoption(
+        "--readiness-details",
+        action="store_true",
+        default=False,
+        help="show every failure's evidence and fix in the terminal (also with -v); default: one line each",
+    )
+    group.addoption(
         "--readiness-history",
         metavar="DIR",
         default=None,
@@ -146,15 +158,25 @@ def pytest_configure(config: pytest.Config) -> None:
         from .reporter import ScorecardReporter, check_outputs
 
         check_outputs(config)
+        line_failures = _readiness_failure_style(config)
         from .atomic_outputs import AtomicOutputs
 
         config.pluginmanager.register(AtomicOutputs(config), "readiness-atomic-outputs")
-        reporter = ScorecardReporter(config, stack)
+        reporter = ScorecardReporter(config, stack, line_failures=line_failures)
         config.pluginmanager.register(reporter, "readiness-scorecard")
         if config.pluginmanager.hasplugin("html"):
             from .report_html import HtmlScorecard
 
-            config.pluginmanager.register(HtmlScorecard(reporter.result, stack.config.name), "readiness-html")
+            title = stack.redactor.text(stack.config.name)  # input: masked, no control character
+            config.pluginmanager.register(HtmlScorecard(reporter.result, title), "readiness-html")
+
+
+def _readiness_failure_style(config: pytest.Config) -> bool:
+    """Unless the user chose a ``--tb``, readiness failures are not tracebacks: once collection went
+    well, pytest's FAILURES section gives way to the scorecard's one-line failures (evidence and fix
+    with -v or --readiness-details). That also skips pytest's per-failure rescan of every report,
+    which is quadratic in the failures. Collection errors keep pytest's own report."""
+    return bool(config.option.tbstyle == "auto")
 
 
 def _config_path(config: pytest.Config) -> Path:
@@ -257,6 +279,18 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         raise pytest.Collector.CollectError(f"{where}: a readiness criterion must take the `service` fixture")
     names = [s.name for s in stack.config.services]
     metafunc.parametrize("_readiness_service", names, ids=names, indirect=True)
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """A criterion answers to ``-k`` by its id, its family and its level (after the stack's override):
+    ``-k runtime.healthcheck-liveness``, ``-k security``, ``-k L1``."""
+    marker = item.get_closest_marker("readiness")
+    stack = item.config.stash.get(STACK_KEY, None)
+    if marker is None or stack is None:
+        return
+    criterion = outcomes.criterion_from_marker(marker, item.nodeid)
+    level = stack.config.level_overrides.get(criterion.id, criterion.level)
+    item.extra_keyword_matches.update({criterion.id, criterion.id.split(".", 1)[0], level})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

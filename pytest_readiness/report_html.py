@@ -75,10 +75,10 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _label(level: object) -> str:
+def _label(level: object, names: Mapping[str, str] | None = None) -> str:
     """``L1.5 (Desk-Soak+)``; an unknown string is shown as it is."""
     try:
-        return level_label(str(level))
+        return level_label(str(level), names)
     except (ValueError, KeyError):
         return str(level)
 
@@ -110,7 +110,7 @@ def _service_rows(result: Mapping[str, Any]) -> Iterable[str]:
             moved = f' <span class="change-{direction}" title="was {esc(change.get("previous"))}">{arrow}</span>'
         verdict = "meets target" if meets else "below target"
         level = (
-            f'<td class="level {"meets" if meets else "below-target"}">{esc(_label(s.get("level", "")))}{moved}'
+            f'<td class="level {"meets" if meets else "below-target"}">{esc(_label(s.get("level", ""), result.get("level_names")))}{moved}'
             f'<span class="verdict">{verdict}</span></td>'
         )
         gaps = list(s.get("gaps", []))[:GAP_ITEMS]
@@ -219,7 +219,7 @@ def checkpoint_section(result: Mapping[str, Any]) -> str:
     weakest = ", ".join(str(w) for w in cp.get("weakest", [])) or "-"
     parts = [
         "<h3>Decision checkpoint</h3>",
-        f"<p>Overall: <strong>{esc(_label(cp.get('overall', '')))}</strong>, the median of {len(services)} "
+        f"<p>Overall: <strong>{esc(_label(cp.get('overall', ''), result.get('level_names')))}</strong>, the median of {len(services)} "
         f"services; weakest: {esc(weakest)}</p>",
     ]
     blocking = cp.get("blocking") or {}
@@ -228,7 +228,7 @@ def checkpoint_section(result: Mapping[str, Any]) -> str:
             f"<li><code>{esc(criterion)}</code> fails for {len(names)}: {esc(', '.join(map(str, names)))}</li>"
             for criterion, names in blocking.items()
         )
-        parts.append(f"<p>Not yet {esc(_label(cp['next_level']))} because:</p><ul>{items}</ul>")
+        parts.append(f"<p>Not yet {esc(_label(cp['next_level'], result.get('level_names')))} because:</p><ul>{items}</ul>")
     below = [s for s in services if not s.get("meets_target")]
     if below:
         text = ", ".join(f"{s.get('name')} {s.get('level')} < {s.get('target')}" for s in below)

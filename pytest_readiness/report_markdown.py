@@ -61,9 +61,9 @@ def md_link(location: str) -> str:
     return f"[{md_cell(location)}]({quote(path, safe=_PATH_SAFE)}{anchor})"
 
 
-def _level_name(level: str) -> str:
-    """``L1.5`` -> ``Desk-Soak+`` (the seed's names)."""
-    return level_label(level)[len(level) + 2 : -1]
+def _level_name(level: str, names: Mapping[str, str] | None = None) -> str:
+    """``L1.5`` -> ``Pilot+``, or the stack's own name for it (``stack.level_names``)."""
+    return level_label(level, names)[len(level) + 2 : -1]
 
 
 def _level_cell(service: Mapping[str, Any], change: Mapping[str, Any] | None) -> str:
@@ -155,17 +155,18 @@ def _checkpoint(result: Mapping[str, Any]) -> Iterator[str]:
     services: Sequence[Mapping[str, Any]] = result.get("services") or []
     critical = {c["id"] for c in result.get("criteria") or [] if c.get("critical")}
     stack = md_cell(result.get("stack", ""))
+    names = result.get("level_names")
     yield "## Decision Checkpoint"
     yield ""
     overall = str(cp.get("overall", "L0"))
-    yield f"- Current {stack} stack readiness: **{md_cell(f'{overall} overall ({_level_name(overall)})')}**."
+    yield f"- Current {stack} stack readiness: **{md_cell(f'{overall} overall ({_level_name(overall, names)})')}**."
     weakest = cp.get("weakest") or []
     if weakest:
         yield f"- Weakest: {md_cell(', '.join(weakest))}."
     blocking: Mapping[str, Sequence[str]] = cp.get("blocking") or {}
     next_level = cp.get("next_level")
     if next_level:
-        label = f"{_level_name(str(next_level))} ({next_level})"
+        label = f"{_level_name(str(next_level), names)} ({next_level})"
         if blocking:
             yield f"- Not yet {md_cell(label)} because:"
             for criterion, names in blocking.items():

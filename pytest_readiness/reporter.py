@@ -4,7 +4,7 @@ writes the report files and prints the terminal summary."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,18 @@ from .context import Stack
 from .files import dump_json, write_atomic
 from .levels import Criterion
 from .outcomes import builtin_catalog
-from .render import checkpoint_lines, gap_lines, scorecard_lines, slo_lines, waiver_lines
+from .render import (
+    MIN_WIDTH,
+    checkpoint_lines,
+    clip,
+    clip_middle,
+    failure_lines,
+    gap_lines,
+    scorecard_lines,
+    slo_lines,
+    unobserved_lines,
+    waiver_lines,
+)
 from .results import CriterionResult, Outcome
 from .scorecard import Scorecard, build_scorecard
 
@@ -44,6 +55,12 @@ def _textfile_text(result: dict[str, Any]) -> str:
     return render_textfile(result)
 
 
+def _badge_text(result: dict[str, Any]) -> str:
+    from .report_badge import render_badge
+
+    return render_badge(result)
+
+
 def _version() -> str:
     try:
         return metadata.version("pytest-readiness")
@@ -57,6 +74,7 @@ OUTPUTS: tuple[tuple[str, str, Callable[[dict[str, Any]], str]], ...] = (
     ("readiness_md", "--readiness-md", _markdown_text),
     ("readiness_sarif", "--readiness-sarif", _sarif_text),
     ("readiness_textfile", "--readiness-textfile", _textfile_text),
+    ("readiness_badge", "--readiness-badge", _badge_text),
 )
 
 
@@ -89,9 +107,10 @@ def check_writable(path: Path | None, option: str) -> None:
 class ScorecardReporter:
     """Registered only on the controller (never on xdist workers)."""
 
-    def __init__(self, config: pytest.Config, stack: Stack) -> None:
+    def __init__(self, config: pytest.Config, stack: Stack, *, line_failures: bool = False) -> None:
         self.config = config
         self.stack = stack
+        self.line_failures = line_failures  # pytest's FAILURES section is off: the scorecard lists them
         self.redactor = stack.redactor
         self.results: dict[tuple[str, str], CriterionResult] = {}
         self.criteria: dict[str, Criterion] = {}
@@ -141,10 +160,26 @@ class ScorecardReporter:
         """The scorecard, computed once when every result is in (pytest-html may ask first)."""
         if self._card is None:
             half = float(str(self.config.getini("readiness_half_step")))
-            card = build_scorecard(
-                self.stack, self.results, self._catalog(), half_step=half, selection=self._selection()
-            )
-            self._compare_with_history(card)
+            catalog = self._catalog()
+            results: dict[tuple[str, str], CriterionResult] = dict(self.results)
+            history = output_path(self.config, "readiness_history")
+            previous: dict[str, Any] | None = None
+            trend: list[dict[str, Any]] = []
+            warnings: list[str] = []
+            if history is not None:
+                from .history import carry_over, find_previous, level_trend
+
+                previous, found = find_previous(history, self.stack.config.name)
+                trend, more = level_trend(history, self.stack.config.name)
+                warnings = list(dict.fromkeys([*found, *more]))
+                if previous is not None:
+                    wanted = [(s.name, c.id) for s in self.stack.config.services for c in catalog]
+                    results, carried = carry_over(previous, results, wanted)
+                    warnings.extend(carried)
+            card = build_scorecard(self.stack, results, catalog, half_step=half, selection=self._selection())
+            card.notes.extend(warnings)
+            if history is not None:
+                self._compare_with_history(card, previous, trend)
             self._card = card
         return self._card
 
@@ -154,15 +189,14 @@ class ScorecardReporter:
             self._result = self.redactor.deep(self.card().to_dict())
         return self._result
 
-    def _compare_with_history(self, card: Scorecard) -> None:
-        folder = output_path(self.config, "readiness_history")
-        if folder is None:
-            return
-        from .history import compare, find_previous, regressions
+    def _compare_with_history(
+        self, card: Scorecard, previous: dict[str, Any] | None, trend: list[dict[str, Any]]
+    ) -> None:
+        from .history import compare, regressions, trend_point
 
-        previous, warnings = find_previous(folder, card.stack)
-        card.notes.extend(warnings)
-        card.changes = compare(previous, card.to_dict())
+        current = card.to_dict()
+        card.changes = compare(previous, current)
+        card.trend = [*trend, {**trend_point(current), "current": True}]
         self.regressions = regressions(card.changes)
         if self.regressions and self.config.getoption("readiness_fail_on_regression"):
             card.checkpoint.gate = "FAIL"
@@ -209,35 +243,61 @@ class ScorecardReporter:
         if self.errors and session.exitstatus == pytest.ExitCode.OK:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED  # a lost report never passes the run
 
-    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if self._card is None or self.config.option.collectonly:
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Readiness failures are listed one line each in the scorecard: pytest's tracebacks and FAILED
+        lines would repeat them (kept when the user chose ``--tb`` or ``-r``, or collection failed)."""
+        if not self.line_failures:
             return
+        if session.testsfailed:
+            self.line_failures = False
+            return
+        self.config.option.tbstyle = "no"
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        chars = getattr(terminal, "reportchars", None)
+        if self.config.option.reportchars == "fE" and isinstance(chars, str):
+            terminal.reportchars = chars.replace("f", "")  # type: ignore[union-attr]
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> Generator[None, None, None]:
+        """After pytest's own summary (its short test summary included): the scorecard comes last."""
+        try:
+            return (yield)
+        finally:
+            if self._card is not None and not self.config.option.collectonly:
+                self._print_scorecard(terminalreporter)
+
+    def _print_scorecard(self, tr: pytest.TerminalReporter) -> None:
         card = self._card
-        tr = terminalreporter
-        # Non-tty CI pages report 80 columns but do not wrap: lay out for 120 there.
-        width = min(max(tr._tw.fullwidth, 120), 160)
+        assert card is not None
+        width = max(tr._tw.fullwidth, MIN_WIDTH)
+        details = bool(self.config.getoption("readiness_details")) or self.config.option.verbose > 0
 
         def lines(title: str, rows: list[str], sep: str = "-") -> None:
             if rows:
-                tr.write_sep(sep, title)
+                tr.write_sep(sep, self.redactor.text(clip(title, width - 4)))  # the stack name is input
                 for row in rows:
                     markup = {"red": True} if row.startswith("Gate: FAIL") else {}
                     markup = {"green": True} if row.startswith("Gate: PASS") else markup
                     tr.write_line(self.redactor.text(row), **markup)
 
-        lines(f"readiness scorecard: {card.stack} at {card.now.isoformat()}", list(scorecard_lines(card, width)), "=")
-        lines("top gaps (! critical)", list(gap_lines(card, width)))
-        lines("waived (count as passed until they expire)", list(waiver_lines(card, width)))
-        lines("regressions since the last run", self.regressions)
-        lines("SLO and alert ownership matrix", list(slo_lines(card, width)))
-        lines("decision checkpoint", list(checkpoint_lines(card, width)))
         for dest, _flag, _ in OUTPUTS:
             path = output_path(self.config, dest)
             if path is not None and not any(str(path) in e for e in self.errors):
-                tr.write_line(f"readiness {dest.removeprefix('readiness_')}: {path}")
+                tr.write_line(clip_middle(f"readiness {dest.removeprefix('readiness_')}: {path}", width))
         for line in self.written:
-            tr.write_line(line)
+            tr.write_line(clip_middle(line, width))
         for warning in card.warnings:
-            tr.write_line(f"warning: {self.redactor.text(warning)}", yellow=True)
+            tr.write_line(clip(f"warning: {self.redactor.text(warning)}", width), yellow=True)
+        if self.line_failures or details:
+            hint = "" if details else " (-v or --readiness-details: evidence and fix)"
+            lines(f"readiness failures{hint}", list(failure_lines(card, width, details=details)))
+        lines(f"readiness scorecard: {card.stack} at {card.now.isoformat()}", list(scorecard_lines(card, width)), "=")
+        lines("top gaps (! critical)", list(gap_lines(card, width)))
+        lines("not observed (the level if it passes)", list(unobserved_lines(card, width)))
+        lines("waived (count as passed until they expire)", list(waiver_lines(card, width)))
+        lines("regressions since the last run", [clip(r, width) for r in self.regressions])
+        lines("SLO and alert ownership matrix", list(slo_lines(card, width)))
+        lines("decision checkpoint", list(checkpoint_lines(card, width)))
         for error in self.errors:
-            tr.write_line(f"ERROR: {error}", red=True, bold=True)
+            tr.write_line(f"ERROR: {error}", red=True, bold=True)  # whole: it names the file that was lost

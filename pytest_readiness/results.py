@@ -107,8 +107,11 @@ class CriterionResult:
     nodeid: str = ""
     title: str = ""
     fix: str | None = None
+    # Carried over from the last full run in --readiness-history because this run did not run it.
+    from_history: str | None = None  # that run's evaluated_at
 
     def to_dict(self) -> dict[str, Any]:
+        carried = {"from_history": True, "history_evaluated_at": self.from_history} if self.from_history else {}
         return {
             "service": self.service,
             "criterion": self.criterion,
@@ -121,6 +124,7 @@ class CriterionResult:
             "nodeid": self.nodeid,
             "title": self.title,
             "fix": self.fix,
+            **carried,
         }
 
     @classmethod
@@ -137,6 +141,7 @@ class CriterionResult:
             nodeid=str(raw.get("nodeid", "")),
             title=str(raw.get("title", "")),
             fix=None if raw.get("fix") is None else str(raw.get("fix")),
+            from_history=str(raw.get("history_evaluated_at") or "") or None if raw.get("from_history") else None,
         )
 
 

@@ -17,10 +17,13 @@ from .levels import (
     checkpoint,
     service_level,
 )
-from .results import CriterionResult
+from .results import CriterionResult, Outcome
 from .units import format_age
 
 SCHEMA_VERSION = 1
+DEFAULT_LEVEL_NAMES = {"L0": "Prototype", "L1": "Pilot", "L2": "Production", "L3": "Hardened"}
+"""Generic names; a stack names its own levels with ``stack.level_names`` (the desk uses the seed's)."""
+NOT_OBSERVED_PREFIX = "live part not observed: "
 
 
 @dataclass
@@ -34,6 +37,8 @@ class SloRow:
     evidence: str
     status: str
     detail: str
+    age_seconds: float | None = None
+    max_age_seconds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -54,6 +59,9 @@ class Scorecard:
     notes: list[str] = field(default_factory=list)
     changes: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    level_names: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_LEVEL_NAMES))
+    notices: list[dict[str, Any]] = field(default_factory=list)
+    trend: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,7 +82,10 @@ class Scorecard:
             "checkpoint": self.checkpoint.to_dict(),
             "notes": self.notes,
             "warnings": self.warnings,
+            "level_names": self.level_names,
+            "notices": self.notices,
             **({"changes": self.changes} if self.changes else {}),
+            **({"trend": self.trend} if self.trend else {}),
         }
 
 
@@ -93,6 +104,8 @@ def slo_matrix(stack: Stack) -> list[SloRow]:
             detail = f"age {format_age(reading.age)} (max {limit})"
         rows.append(
             SloRow(
+                age_seconds=reading.age.total_seconds() if reading.usable and reading.age is not None else None,
+                max_age_seconds=slo.evidence.max_age.total_seconds() if slo.evidence.max_age else None,
                 domain=slo.domain,
                 service=slo.service,
                 objective=slo.objective,
@@ -105,6 +118,26 @@ def slo_matrix(stack: Stack) -> list[SloRow]:
             )
         )
     return rows
+
+
+def observation_notices(results: Iterable[CriterionResult]) -> list[dict[str, Any]]:
+    """Each cause of "not observed" shared by several results, once, with how many it covers: an
+    unreachable engine is one notice for the run, not one line per criterion."""
+    counts: dict[str, int] = {}
+    services: dict[str, set[str]] = {}
+    for r in results:
+        causes = [r.reason] if r.outcome is Outcome.NOT_OBSERVED else []
+        causes += [
+            e.detail.removeprefix(NOT_OBSERVED_PREFIX) for e in r.evidence if e.detail.startswith(NOT_OBSERVED_PREFIX)
+        ]
+        for cause in dict.fromkeys(causes):
+            counts[cause] = counts.get(cause, 0) + 1
+            services.setdefault(cause, set()).add(r.service)
+    # Shared by several services: a cause of the run (an engine, an option), not of one service.
+    shared = sorted(
+        ((n, text) for text, n in counts.items() if len(services[text]) >= 2), key=lambda nt: (-nt[0], nt[1])
+    )
+    return [{"text": text, "count": n} for n, text in shared]
 
 
 def pointer_evidence(stack: Stack, name: str) -> list[str]:
@@ -156,7 +189,7 @@ def build_scorecard(
         config=stack.config.show(stack.config.path),
         now=stack.now,
         offline=stack.offline,
-        partial=bool(selection) or bool(missing),
+        partial=bool(selection) or bool(missing) or any(r.from_history for r in ordered),
         services=levels,
         results=ordered,
         catalog=criteria,
@@ -164,4 +197,6 @@ def build_scorecard(
         checkpoint=cp,
         notes=all_notes,
         warnings=[f"compose: {w}" for w in project.warnings] if project is not None else [],
+        level_names={**DEFAULT_LEVEL_NAMES, **(stack.config.stack.get("level_names") or {})},
+        notices=observation_notices(ordered),
     )

@@ -99,8 +99,10 @@ def test_failure_at_target_fails_the_run_with_reason_and_evidence(stack: pytest.
     assert result.ret == 1
     result.stdout.fnmatch_lines(
         [
-            "*api demo.reachable [[]L1[]]: api is unreachable*",
-            "*evidence: stack/README (looked here)*",
+            "*readiness failures*",
+            "api:",
+            "  demo.reachable  stack/README  api is unreachable",
+            "*readiness scorecard*",
             "*Below target (1 of 2): api L0<L1*",
             "*Gate: FAIL*",
         ]
@@ -194,6 +196,23 @@ def test_bad_now_is_a_usage_error(stack: pytest.Pytester) -> None:
     result = stack.runpytest("--readiness", "--readiness-now", "yesterday")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: --readiness-now: 'yesterday' is not an ISO 8601 time*"])
+
+
+def test_failures_are_one_line_each_and_details_show_the_evidence(stack: pytest.Pytester) -> None:
+    """No traceback section by default; --readiness-details (or -v) adds every evidence line; an
+    explicit --tb keeps pytest's own failure report."""
+    stack.makepyfile(test_criteria=CRITERIA.format(broken="api"))
+    plain, _ = run_json(stack)
+    assert "= FAILURES =" not in plain.stdout.str()
+    assert "evidence: stack/README" not in plain.stdout.str()
+    detailed = stack.runpytest("--readiness", "--readiness-details")
+    detailed.stdout.fnmatch_lines(["  demo.reachable  stack/README  api is unreachable", "*evidence: stack/README*"])
+    traced = stack.runpytest("--readiness", "--tb=short")
+    traced.stdout.fnmatch_lines(["*= FAILURES =*"])
+    lines = plain.stdout.lines
+    assert max(i for i, line in enumerate(lines) if "readiness scorecard" in line) > max(
+        (i for i, line in enumerate(lines) if "short test summary" in line), default=-1
+    )
 
 
 @pytest.mark.parametrize(

@@ -520,7 +520,7 @@ def test_chromium_renders_the_levels_and_runs_no_planted_script(html_stack: pyte
     assert title.group(1) not in ("PWNED", "HACKED")  # neither planted script set document.title
     assert "PWNED" not in head
     assert "L0 (Prototype)" in dom
-    assert "L1 (Desk-Soak)" in dom
+    assert "L1 (Pilot)" in dom
     # pytest-html's JavaScript built the results table with the readiness columns.
     assert re.search(r'<td class="col-criterion">demo\.reachable</td>', dom)
     assert re.search(r'<td class="col-service">worker</td>', dom)

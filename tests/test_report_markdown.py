@@ -150,7 +150,7 @@ def test_gaps_are_criterion_reason_pairs_with_short_reasons(desk: dict[str, Any]
     assert gaps.startswith("observability.alerts: no alert rule for signal-service")
     assert "; runtime.healthcheck-liveness \\[static only\\]: healthcheck of 'signal-service'" in gaps
     assert "; slo.freshness: no freshness SLO covers signal-service" in gaps
-    assert gaps.endswith("(+15 more)")  # 12 + the three L3 live/drill criteria, not observed
+    assert gaps.endswith("(+16 more)")  # 12 + the four L3 live/drill criteria, not observed
     service = next(s for s in desk["services"] if s["name"] == "signal-service")
     for gap in service["gaps"]:
         assert gap["reason"][:60] in gaps.replace("\\", "")
@@ -244,7 +244,7 @@ def test_small_result_renders_every_section() -> None:
     assert slo[1][2] == "stale report (no alert named)"
     assert slo[1][3] == "unassigned"
     assert slo[1][4] == "[reports/api.json](reports/api.json) — **missing: file not found**"
-    assert "- Current mini stack readiness: **L1.5 overall (Desk-Soak+)**." in md
+    assert "- Current mini stack readiness: **L1.5 overall (Pilot+)**." in md
     assert "  - runtime.healthcheck-liveness (critical) fails for 1 service: api" in md
     assert "  - data.retention fails for 2 services: api, db" in md
     assert "- critical failure: api runtime.healthcheck-liveness" in md
@@ -265,7 +265,7 @@ def test_top_level_and_passing_gate() -> None:
         checkpoint={"overall": "L3", "next_level": None, "blocking": {}, "gate": "PASS", "reasons": []},
     )
     md = render_markdown(result)
-    assert "**L3 overall (Institutional)**" in md
+    assert "**L3 overall (Hardened)**" in md
     assert "Not yet" not in md
     assert "All 1 services meet their target." in md
     assert "No SLO rows are declared" in md
