@@ -95,6 +95,7 @@ def _changes(result: Mapping[str, Any]) -> Mapping[str, Mapping[str, Any]]:
 
 def _service_rows(result: Mapping[str, Any]) -> Iterable[str]:
     changes = _changes(result)
+    names = result.get("level_names")
     for s in result.get("services", []):
         name = s.get("name", "")
         title = s.get("title") or ""
@@ -110,7 +111,7 @@ def _service_rows(result: Mapping[str, Any]) -> Iterable[str]:
             moved = f' <span class="change-{direction}" title="was {esc(change.get("previous"))}">{arrow}</span>'
         verdict = "meets target" if meets else "below target"
         level = (
-            f'<td class="level {"meets" if meets else "below-target"}">{esc(_label(s.get("level", ""), result.get("level_names")))}{moved}'
+            f'<td class="level {"meets" if meets else "below-target"}">{esc(_label(s.get("level", ""), names))}{moved}'
             f'<span class="verdict">{verdict}</span></td>'
         )
         gaps = list(s.get("gaps", []))[:GAP_ITEMS]
@@ -216,10 +217,11 @@ def checkpoint_section(result: Mapping[str, Any]) -> str:
     """Overall level, why not the next level (blocking criteria), below-target services, gate PASS/FAIL."""
     cp = result.get("checkpoint", {})
     services = result.get("services", [])
+    names = result.get("level_names")
     weakest = ", ".join(str(w) for w in cp.get("weakest", [])) or "-"
     parts = [
         "<h3>Decision checkpoint</h3>",
-        f"<p>Overall: <strong>{esc(_label(cp.get('overall', ''), result.get('level_names')))}</strong>, the median of {len(services)} "
+        f"<p>Overall: <strong>{esc(_label(cp.get('overall', ''), names))}</strong>, the median of {len(services)} "
         f"services; weakest: {esc(weakest)}</p>",
     ]
     blocking = cp.get("blocking") or {}
@@ -228,7 +230,7 @@ def checkpoint_section(result: Mapping[str, Any]) -> str:
             f"<li><code>{esc(criterion)}</code> fails for {len(names)}: {esc(', '.join(map(str, names)))}</li>"
             for criterion, names in blocking.items()
         )
-        parts.append(f"<p>Not yet {esc(_label(cp['next_level'], result.get('level_names')))} because:</p><ul>{items}</ul>")
+        parts.append(f"<p>Not yet {esc(_label(cp['next_level'], names))} because:</p><ul>{items}</ul>")
     below = [s for s in services if not s.get("meets_target")]
     if below:
         text = ", ".join(f"{s.get('name')} {s.get('level')} < {s.get('target')}" for s in below)

@@ -150,7 +150,7 @@ def test_gaps_are_criterion_reason_pairs_with_short_reasons(desk: dict[str, Any]
     assert gaps.startswith("observability.alerts: no alert rule for signal-service")
     assert "; runtime.healthcheck-liveness \\[static only\\]: healthcheck of 'signal-service'" in gaps
     assert "; slo.freshness: no freshness SLO covers signal-service" in gaps
-    assert gaps.endswith("(+16 more)")  # 12 + the four L3 live/drill criteria, not observed
+    assert gaps.endswith("(+15 more)")  # 12 + the three L3 live/drill criteria, not observed
     service = next(s for s in desk["services"] if s["name"] == "signal-service")
     for gap in service["gaps"]:
         assert gap["reason"][:60] in gaps.replace("\\", "")
